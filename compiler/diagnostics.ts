@@ -1,0 +1,121 @@
+/**
+ * Diagnostics are data: every problem flowctl finds is one of these records,
+ * collected and returned, never thrown. Line and column are 1-based and always
+ * point into the user's own file.
+ */
+
+export type Severity = "error" | "warning";
+
+/** The closed set of diagnostic codes; docs/diagnostics.md explains each one. */
+export const DIAGNOSTIC_CODES = {
+  // Reading the file
+  E_FILE_TOO_LARGE: "the file is larger than flowctl reads",
+  E_EMPTY_FILE: "the file holds no pipeline",
+  E_SYNTAX: "the file is not valid YAML or JSON",
+  E_DUPLICATE_KEY: "a mapping has the same key twice",
+  E_ALIAS_LIMIT: "aliases expand to too many values (billion laughs)",
+  E_TOO_DEEP: "values are nested deeper than flowctl reads",
+  E_NOT_A_MAPPING: "a pipeline document must be a mapping",
+  // Formats
+  E_UNKNOWN_FORMAT: "the apiVersion/kind pair is not a flowctl pipeline",
+  E_UNSUPPORTED_FORMAT: "an older flowctl format that cannot be upgraded faithfully",
+  W_DEPRECATED_FORMAT: "an older flowctl format, upgraded in memory",
+  // Schema (CUE)
+  E_UNKNOWN_KEY: "a key the schema does not allow",
+  E_MISSING_FIELD: "a required field is missing",
+  E_TYPE: "a value has the wrong type",
+  E_VALUE: "a value is out of its allowed range or set",
+  // Graph
+  E_NO_COMPONENTS: "the pipeline has no source and no pipeline component",
+  E_DUPLICATE_ID: "two components share one id",
+  E_UNKNOWN_INPUT: "an input names no component",
+  E_CYCLE: "inputs form a cycle",
+  E_SOURCE_HAS_INPUTS: "a source lists inputs",
+  E_NO_INPUTS: "a processor or sink has no inputs",
+  E_NO_EXECUTABLE: "a component has no image, command or registry type",
+  E_HEALTH_PORT: "a health check has no port",
+  E_PORT_CONFLICT: "two components publish the same host port",
+  E_NAME_COLLISION: "two ids become the same name on a target",
+  W_UNCONSUMED: "nothing consumes a component's output",
+  W_NAME_SANITIZED: "an id is not usable as a name everywhere",
+  // Targets
+  E_UNKNOWN_TARGET: "no generator has that name",
+  E_TARGET_UNSUPPORTED: "the target cannot express a component",
+  W_TARGET_DROPPED: "the target cannot express a setting, which is left out",
+  W_ENV_REPLACED: "a FLOWCTL_* value the target would break was replaced",
+  W_NO_UPSTREAM_PORT: "an upstream has no serving port to wire",
+  E_INTERNAL: "a bug in flowctl",
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  /** Path in the document, e.g. `spec.processors[0].inputs[1]`; "" for the whole file. */
+  path: string;
+  /** What to do about it. */
+  hint: string;
+}
+
+/** A place in a file, the part of a diagnostic that says where. */
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+}
+
+export function diagnostic(
+  code: DiagnosticCode,
+  where: Location,
+  message: string,
+  hint: string,
+): Diagnostic {
+  const severity: Severity = code.startsWith("W_") ? "warning" : "error";
+  return { code, severity, message, file: where.file, line: where.line, column: where.column, path: where.path, hint };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1 };
+
+/** Sorts by file, line, column, severity, code, message, and drops exact repeats. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const d of diagnostics) {
+    const key = JSON.stringify([d.file, d.line, d.column, d.code, d.message, d.path]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out.sort((a, b) =>
+    cmp(a.file, b.file) || a.line - b.line || a.column - b.column ||
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || cmp(a.code, b.code) || cmp(a.message, b.message)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `file:line:col severity CODE: message (hint: ...)`, one line per diagnostic. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const hint = d.hint ? ` (hint: ${d.hint})` : "";
+  return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}${hint}`;
+}
+
+/** Quotes a user value for a message: short, one line, JSON-escaped. */
+export function quote(value: unknown): string {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const shown = text.length > 60 ? text.slice(0, 57) + "..." : text;
+  return JSON.stringify(shown);
+}

@@ -1,0 +1,225 @@
+/**
+ * Stage 4: rules across components, which the schema cannot express: ids
+ * unique, inputs that exist, no cycles, input counts per kind, something to
+ * run, health ports, host ports, names every target can use. Works on the raw
+ * data defensively, so its findings come out in the same run as schema errors.
+ */
+import { diagnostic, type Diagnostic } from "./diagnostics.ts";
+import { closest } from "./suggest.ts";
+import { getAt, isRecord, type LocatedDocument, locate, type Path } from "./source.ts";
+import type { ComponentKind } from "./ir.ts";
+import { dnsLabel, healthPortOf, isRegistryType } from "./names.ts";
+
+export const SECTIONS: readonly { key: string; kind: ComponentKind }[] = [
+  { key: "sources", kind: "source" },
+  { key: "processors", kind: "processor" },
+  { key: "sinks", kind: "sink" },
+  { key: "pipelines", kind: "pipeline" },
+];
+
+/** A component as the graph checks see it: only what they need, read defensively. */
+export interface RawComponent {
+  id: string;
+  kind: ComponentKind;
+  path: Path;
+  index: number;
+  data: Record<string, unknown>;
+  inputs: { id: string; path: Path }[];
+  dependsOn: { id: string; path: Path }[];
+}
+
+export function rawComponents(data: unknown): RawComponent[] {
+  const out: RawComponent[] = [];
+  for (const { key, kind } of SECTIONS) {
+    const list = getAt(data, ["spec", key]);
+    if (!Array.isArray(list)) continue;
+    list.forEach((c, i) => {
+      if (!isRecord(c) || typeof c.id !== "string") return;
+      const path: Path = ["spec", key, i];
+      const refs = (field: string) =>
+        (Array.isArray(c[field]) ? c[field] as unknown[] : [])
+          .map((id, j) => ({ id, path: [...path, field, j] as Path }))
+          .filter((r): r is { id: string; path: Path } => typeof r.id === "string");
+      out.push({ id: c.id, kind, path, index: out.length, data: c, inputs: refs("inputs"), dependsOn: refs("depends_on") });
+    });
+  }
+  return out;
+}
+
+export function checkGraph(doc: LocatedDocument): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const at = (path: Path, onKey = false) => locate(doc, path, onKey);
+  const components = rawComponents(doc.data);
+
+  const count = (key: string) => {
+    const list = getAt(doc.data, ["spec", key]);
+    return Array.isArray(list) ? list.length : 0;
+  };
+  if (isRecord(getAt(doc.data, ["spec"])) && count("sources") + count("pipelines") === 0) {
+    out.push(diagnostic(
+      "E_NO_COMPONENTS",
+      at(["spec"]),
+      "pipeline has no sources and no pipeline components",
+      "add a component under spec.sources (or spec.pipelines)",
+    ));
+  }
+
+  const byId = new Map<string, RawComponent>();
+  for (const c of components) {
+    const first = byId.get(c.id);
+    if (first) {
+      const line = locate(doc, first.path).line;
+      out.push(diagnostic(
+        "E_DUPLICATE_ID",
+        at([...c.path, "id"]),
+        `component id "${c.id}" is already used by the ${first.kind} at line ${line}`,
+        "ids must be unique across sources, processors, sinks and pipelines; rename one",
+      ));
+    } else byId.set(c.id, c);
+  }
+  const ids = [...byId.keys()];
+
+  for (const c of components) {
+    for (const ref of [...c.inputs, ...c.dependsOn]) {
+      if (byId.has(ref.id)) continue;
+      const guess = closest(ref.id, ids);
+      out.push(diagnostic(
+        "E_UNKNOWN_INPUT",
+        at(ref.path),
+        `${c.kind} "${c.id}" names "${ref.id}", which is not a component of this pipeline`,
+        guess ? `did you mean "${guess}"?` : `use one of: ${ids.join(", ")}`,
+      ));
+    }
+    if (c.kind === "source" && c.inputs.length > 0) {
+      out.push(diagnostic(
+        "E_SOURCE_HAS_INPUTS",
+        at([...c.path, "inputs"], true),
+        `source "${c.id}" lists inputs, but sources read from outside the pipeline`,
+        "remove inputs, or move the component to processors",
+      ));
+    }
+    if ((c.kind === "processor" || c.kind === "sink") && c.inputs.length === 0) {
+      out.push(diagnostic(
+        "E_NO_INPUTS",
+        at(Array.isArray(c.data.inputs) ? [...c.path, "inputs"] : c.path, Array.isArray(c.data.inputs)),
+        `${c.kind} "${c.id}" has no inputs`,
+        `list the ids it reads from, e.g. inputs: [${ids.find((id) => id !== c.id) ?? "source-id"}]`,
+      ));
+    }
+    const { image, command, type } = c.data;
+    if (image === undefined && command === undefined && !isRegistryType(type)) {
+      out.push(diagnostic(
+        "E_NO_EXECUTABLE",
+        at([...c.path, "id"]),
+        `${c.kind} "${c.id}" has no image, no command and no registry type`,
+        "add image: (a container image), command: [program, ...], or type: name@version",
+      ));
+    }
+    if (typeof c.data.health_check === "string" && healthPortOf(c.data) === undefined) {
+      out.push(diagnostic(
+        "E_HEALTH_PORT",
+        at([...c.path, "health_check"]),
+        `${c.kind} "${c.id}" has a health_check but no port to check it on`,
+        "add health_port: <port>, or HEALTH_PORT in env",
+      ));
+    }
+    const sanitized = dnsLabel(c.id);
+    if (sanitized !== c.id) {
+      out.push(diagnostic(
+        "W_NAME_SANITIZED",
+        at([...c.path, "id"]),
+        `id "${c.id}" is not a valid name on every target (lower-case letters, digits and '-', at most 63)`,
+        `targets that need it use "${sanitized}"; rename the component to that to keep names equal everywhere`,
+      ));
+    }
+  }
+
+  out.push(...cycles(components, byId, at));
+  out.push(...unconsumed(components, at));
+  out.push(...hostPorts(components, at));
+  return out;
+}
+
+function cycles(
+  components: RawComponent[],
+  byId: Map<string, RawComponent>,
+  at: (p: Path, k?: boolean) => ReturnType<typeof locate>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const reported = new Set<string>();
+  // Iterative DFS along inputs and depends_on; a back edge closes a cycle.
+  for (const start of components) {
+    if (state.has(start.id)) continue;
+    const stack: { c: RawComponent; next: number }[] = [{ c: start, next: 0 }];
+    state.set(start.id, "visiting");
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const refs = [...top.c.inputs, ...top.c.dependsOn];
+      if (top.next >= refs.length) {
+        state.set(top.c.id, "done");
+        stack.pop();
+        continue;
+      }
+      const ref = refs[top.next++];
+      const target = byId.get(ref.id);
+      if (!target) continue;
+      const s = state.get(target.id);
+      if (s === "visiting") {
+        const from = stack.findIndex((f) => f.c.id === target.id);
+        const members = stack.slice(from).map((f) => f.c.id);
+        const key = [...members].sort().join("\u0000");
+        if (reported.has(key)) continue;
+        reported.add(key);
+        // Each component reads from the next in this list, so print the data flow.
+        const chain = [...members.slice().reverse(), members[members.length - 1]].join(" -> ");
+        out.push(diagnostic(
+          "E_CYCLE",
+          at(ref.path),
+          `inputs form a cycle: ${chain}`,
+          "data must flow one way; remove one of these inputs",
+        ));
+      } else if (s === undefined) {
+        state.set(target.id, "visiting");
+        stack.push({ c: target, next: 0 });
+      }
+    }
+  }
+  return out;
+}
+
+function unconsumed(components: RawComponent[], at: (p: Path) => ReturnType<typeof locate>): Diagnostic[] {
+  const consumed = new Set(components.flatMap((c) => c.inputs.map((r) => r.id)));
+  return components
+    .filter((c) => (c.kind === "source" || c.kind === "processor") && !consumed.has(c.id))
+    .map((c) =>
+      diagnostic(
+        "W_UNCONSUMED",
+        at([...c.path, "id"]),
+        `nothing reads the output of ${c.kind} "${c.id}"`,
+        `add "${c.id}" to the inputs of a processor or sink, or remove it`,
+      )
+    );
+}
+
+function hostPorts(components: RawComponent[], at: (p: Path) => ReturnType<typeof locate>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const taken = new Map<string, string>();
+  for (const c of components) {
+    const ports = Array.isArray(c.data.ports) ? c.data.ports : [];
+    ports.forEach((p, i) => {
+      if (!isRecord(p) || typeof p.hostPort !== "number") return;
+      const key = `${p.hostPort}/${typeof p.protocol === "string" ? p.protocol : "TCP"}`;
+      const owner = taken.get(key);
+      if (owner !== undefined) {
+        out.push(diagnostic(
+          "E_PORT_CONFLICT",
+          at([...c.path, "ports", i, "hostPort"]),
+          `host port ${key} is already published by "${owner}"`,
+          "give each component its own hostPort, or leave hostPort out to keep the port internal",
+        ));
+      } else taken.set(key, c.id);
+    });
+  }
+  return out;
+}

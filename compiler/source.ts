@@ -1,0 +1,85 @@
+/**
+ * A pipeline document as later stages see it: plain JSON-like data, plus where
+ * each value came from in the user's file. Paths are arrays of keys and
+ * indexes; their printed form (`spec.sources[0].id`) is also the map key.
+ */
+import { LineCounter } from "yaml";
+import type { Location } from "./diagnostics.ts";
+
+export type PathSegment = string | number;
+export type Path = readonly PathSegment[];
+
+/** Offsets into the source text: where a value starts and ends, and where its key starts. */
+export interface Span {
+  start: number;
+  end: number;
+  key?: number;
+}
+
+export interface SourceFile {
+  /** The name shown in diagnostics (relative path, or `<stdin>`). */
+  name: string;
+  text: string;
+  lines: LineCounter;
+}
+
+export function sourceFile(name: string, text: string): SourceFile {
+  const lines = new LineCounter();
+  // LineCounter learns line starts from the parser; feed it directly so that
+  // positions work even when the parser stopped early.
+  lines.addNewLine(0);
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+  return { name, text, lines };
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `["spec", "sources", 0, "id"]` → `spec.sources[0].id`. */
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (IDENTIFIER.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+/** A document's data together with the spans of its values. */
+export interface LocatedDocument {
+  source: SourceFile;
+  data: unknown;
+  spans: Map<string, Span>;
+}
+
+/** Where a path points: its own span, or that of the nearest ancestor the user wrote. */
+export function locate(doc: LocatedDocument, path: Path, onKey = false): Location {
+  for (let n = path.length; n >= 0; n--) {
+    const span = doc.spans.get(formatPath(path.slice(0, n)));
+    if (!span) continue;
+    const offset = onKey && n === path.length && span.key !== undefined ? span.key : span.start;
+    const pos = doc.source.lines.linePos(offset);
+    return { file: doc.source.name, line: pos.line, column: pos.col, path: formatPath(path) };
+  }
+  return { file: doc.source.name, line: 1, column: 1, path: formatPath(path) };
+}
+
+/** The text the user wrote for a scalar (so `1` stays `1` and `0x10` stays `0x10`). */
+export function sourceText(doc: LocatedDocument, path: Path): string | undefined {
+  const span = doc.spans.get(formatPath(path));
+  return span ? doc.source.text.slice(span.start, span.end) : undefined;
+}
+
+/** Reads a value at a path in plain data. */
+export function getAt(data: unknown, path: Path): unknown {
+  let cur = data;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

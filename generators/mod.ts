@@ -1,0 +1,13 @@
+/** The built-in generators, and a registry that holds them. */
+import { dockerCompose } from "./docker_compose.ts";
+import { type Generator, GeneratorRegistry } from "./generator.ts";
+
+export const BUILTIN_GENERATORS: readonly Generator[] = [dockerCompose];
+
+/** A fresh registry with the built-in generators; register your own on it. */
+export function defaultRegistry(): GeneratorRegistry {
+  return new GeneratorRegistry(BUILTIN_GENERATORS);
+}
+
+export { dockerCompose };
+export * from "./generator.ts";

@@ -1,0 +1,49 @@
+/**
+ * Deterministic YAML text for generated files. Strings that any YAML reader
+ * (1.1, as docker-compose v1 and yamllint use, or 1.2) would take for a
+ * number, boolean or null are double-quoted, so `on`, `no`, `0755` and `1e3`
+ * stay strings.
+ */
+import { Document, isScalar, visit } from "yaml";
+
+// Plain scalars that YAML 1.1 or 1.2 resolve to something other than a string.
+const NON_STRING = new RegExp(
+  "^(?:" + [
+    "[-+]?(?:[0-9][0-9_]*)?\\.?[0-9_]*(?:[eE][-+]?[0-9]+)?", // ints, floats, 1e3, 1_000
+    "[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)",
+    "0x[0-9a-fA-F_]+|0o[0-7]+|0b[01_]+",
+    "[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\\.[0-9_]*)?", // sexagesimal (1.1)
+    "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
+    "~|null|Null|NULL|=|<<",
+  ].join("|") + ")$",
+);
+
+export function toYaml(value: unknown): string {
+  const doc = new Document(value, { version: "1.2" });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === "string" && NON_STRING.test(node.value)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  // Keys go through the same check (an env var called ON must stay a string key).
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value === "string" && NON_STRING.test(pair.key.value)) {
+        pair.key.type = "QUOTE_DOUBLE";
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0, indentSeq: true, singleQuote: false });
+}
+
+/** Drops keys whose value is undefined, an empty list or an empty mapping: no noise in outputs. */
+export function compact<T extends Record<string, unknown>>(record: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out as Partial<T>;
+}
