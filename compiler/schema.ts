@@ -197,7 +197,7 @@ function explain(error: CueError, data: unknown, doc: LocatedDocument, idx: Sche
       "E_VALUE",
       path,
       `${name} ${quote(actual)} is not a valid value`,
-      type ? `expected ${describeType(type)}` : "see the format in the README",
+      type ? `use ${describeType(type)}` : "see the format in the README",
     );
   }
   return result("E_VALUE", path, `${name}: ${message}`, type ? `expected ${describeType(type)}` : "see the README");
@@ -324,6 +324,9 @@ function describeType(type: string): string {
   if (literals.length) return `one of ${literals.join(", ")}`;
   if (type === "#Name") return "a non-empty string";
   if (type === "#PortNumber") return "a port number from 1 to 65535";
+  if (type === "#Scalar") return "a string, a number or true/false (not a list or mapping)";
+  if (type === "#CPU") return "a CPU quantity such as 250m, 0.5 or 2";
+  if (type === "#Memory") return "a memory quantity such as 512Mi, 1Gi or 1G";
   return type.replace(/#/g, "");
 }
 

@@ -52,8 +52,9 @@ export function schemaIndex(cue: string): SchemaIndex {
         type = list ? list[1].trim().replace(/^\((.*)\)$/, "$1") : undefined;
         continue;
       }
+      const map = /^\[string\]:\s*(.+)$/.exec(type);
       const s = structOf(type);
-      type = s ? fieldsOf(s).get(seg) : undefined;
+      type = map ? map[1].trim() : s ? fieldsOf(s).get(seg) : undefined;
     }
     return type;
   };
