@@ -1,0 +1,128 @@
+/** The CLI as a user meets it: exit codes, streams, formats, stdin, and -o that writes all or nothing. */
+import assert from "node:assert/strict";
+import { type Io, main } from "../cli.ts";
+import type { OutputFile } from "../generators/generator.ts";
+import { cue, ROOT } from "./helpers.ts";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  written: Map<string, OutputFile[]>;
+}
+
+async function run(args: string[], files: Record<string, string> = {}, stdin = ""): Promise<Run> {
+  const out = { stdout: "", stderr: "", written: new Map<string, OutputFile[]>() };
+  const io: Io = {
+    readFile: (path) => {
+      if (path in files) return Promise.resolve(files[path]);
+      return Deno.readTextFile(new URL(path, ROOT));
+    },
+    readStdin: () => Promise.resolve(stdin),
+    writeFiles: (dir, f) => Promise.resolve(void out.written.set(dir, f)),
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    env: () => undefined,
+    isTerminal: false,
+    cue,
+  };
+  const code = await main(args, io);
+  return { code, ...out };
+}
+
+Deno.test("cli: translate prints one compose file on stdout and exits 0", async () => {
+  const r = await run(["translate", "-f", "fixtures/linear.yaml"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^name: linear\nservices:\n/);
+  assert.equal(r.stderr, "");
+});
+
+Deno.test("cli: translate -o writes nothing when there are errors, exits 1", async () => {
+  const r = await run(["translate", "-f", "fixtures/invalid/compose_command_only.yaml", "-o", "out/x"]);
+  assert.equal(r.code, 1);
+  assert.equal(r.written.size, 0);
+  assert.match(r.stderr, /^fixtures\/invalid\/compose_command_only\.yaml:9:7 error E_TARGET_UNSUPPORTED: /m);
+});
+
+Deno.test("cli: translate -o writes every file of a multi-document file", async () => {
+  const r = await run(["translate", "-f", "fixtures/multi_document.yaml", "-o", "out/multi"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.written.get("out/multi")!.map((f) => f.path), ["first/docker-compose.yaml", "second/docker-compose.yaml"]);
+});
+
+Deno.test("cli: several output files without -o is a usage error (exit 2)", async () => {
+  const r = await run(["translate", "-f", "fixtures/multi_document.yaml"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /use -o DIR/);
+});
+
+Deno.test("cli: validate reads stdin with -", async () => {
+  const text = await Deno.readTextFile(new URL("fixtures/linear.yaml", ROOT));
+  const r = await run(["validate", "-"], {}, text);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "<stdin>: valid (1 pipeline, 3 components)\n");
+});
+
+Deno.test("cli: validate --format json prints exactly the diagnostic fields", async () => {
+  const r = await run(["validate", "--format", "json", "fixtures/invalid/graph_errors.yaml", "fixtures/linear.yaml"]);
+  assert.equal(r.code, 1);
+  const parsed = JSON.parse(r.stdout);
+  assert(parsed.diagnostics.length > 5);
+  for (const d of parsed.diagnostics) {
+    assert.deepEqual(Object.keys(d).sort(), ["code", "column", "file", "hint", "line", "message", "path", "severity"]);
+  }
+  assert.equal(parsed.diagnostics[0].file, "fixtures/invalid/graph_errors.yaml");
+});
+
+Deno.test("cli: translate --format json lists target, files and diagnostics", async () => {
+  const r = await run(["translate", "-f", "fixtures/control_plane_go.yaml", "--format=json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const parsed = JSON.parse(r.stdout);
+  assert.equal(parsed.target, "docker-compose");
+  assert.equal(parsed.files[0].path, "docker-compose.yaml");
+  assert.deepEqual(parsed.diagnostics.map((d: { code: string }) => d.code), ["W_ENV_REPLACED"]);
+});
+
+Deno.test("cli: usage errors exit 2 and say what is wrong", async () => {
+  for (
+    const [args, pattern] of [
+      [["translate"], /needs -f FILE/],
+      [["translate", "-f", "x.yaml", "-t", "helm"], /unknown target "helm"; targets: docker-compose/],
+      [["validate", "--frobnicate"], /unknown option "--frobnicate"/],
+      [["validate", "--format", "xml", "a.yaml"], /--format must be text or json/],
+      [["launch"], /unknown command "launch"/],
+      [[], /Usage:/],
+    ] as const
+  ) {
+    const r = await run([...args]);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, pattern);
+  }
+});
+
+Deno.test("cli: a missing file is an input error (exit 1) without a stack trace", async () => {
+  const r = await run(["validate", "does/not/exist.yaml"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^flowctl: cannot read "does\/not\/exist.yaml": /);
+  assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+});
+
+Deno.test("cli: --help and --version exit 0", async () => {
+  for (const args of [["--help"], ["translate", "--help"], ["validate", "-h"], ["--version"]]) {
+    const r = await run(args);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /flowctl|Usage/);
+  }
+});
+
+Deno.test("cli: the real entry point runs as a subprocess", async () => {
+  const deno = Deno.execPath();
+  const p = await new Deno.Command(deno, {
+    args: ["run", "--allow-read", "--allow-env", "--allow-write", "cli.ts", "validate", "fixtures/invalid/not_yaml.yaml"],
+    cwd: new URL(".", ROOT).pathname,
+    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(p.stderr);
+  assert.equal(p.code, 1);
+  assert.match(stderr, /^fixtures\/invalid\/not_yaml\.yaml:4:1 error E_SYNTAX: /m);
+});
