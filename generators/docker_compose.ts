@@ -6,7 +6,7 @@
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
 import type { ComponentIR, PipelineIR, ResourceListIR } from "../compiler/ir.ts";
 import type { Generator, GeneratorResult } from "./generator.ts";
-import { wiredEnv } from "./wiring.ts";
+import { componentsById, wiredEnv } from "./wiring.ts";
 import { compact, toYaml } from "./yaml_output.ts";
 import { cpuCores, dockerMemory } from "./quantity.ts";
 
@@ -49,7 +49,7 @@ function generate(ir: PipelineIR): GeneratorResult {
     });
   }
 
-  const byId = new Map(ir.components.map((c) => [c.id, c]));
+  const byId = componentsById(ir);
   for (const c of ir.components) {
     if (!c.image) {
       diagnostics.push(diagnostic(

@@ -24,7 +24,7 @@ export function wiredEnv(
 ): { env: Record<string, string>; diagnostics: Diagnostic[] } {
   const env: Record<string, string> = { ...c.env };
   const diagnostics: Diagnostic[] = [];
-  const byId = new Map(ir.components.map((x) => [x.id, x]));
+  const byId = componentsById(ir);
 
   const force = (key: string, value: string) => {
     const mine = c.env[key];
@@ -64,6 +64,15 @@ export function wiredEnv(
   }
   if (pairs.length) env.FLOWCTL_INPUTS = pairs.join(",");
   return { env: sortKeys(env), diagnostics };
+}
+
+const indexes = new WeakMap<PipelineIR, Map<string, ComponentIR>>();
+
+/** Id → component, built once per IR (wiring runs once per component). */
+export function componentsById(ir: PipelineIR): Map<string, ComponentIR> {
+  let index = indexes.get(ir);
+  if (!index) indexes.set(ir, index = new Map(ir.components.map((x) => [x.id, x])));
+  return index;
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {

@@ -1,0 +1,93 @@
+/**
+ * `deno task bench`: prints speed and memory numbers (medians of several runs).
+ * Nothing here asserts; numbers go into the README and issue notes by hand.
+ */
+import { compile } from "../compiler/compile.ts";
+import { createCueEngine } from "../compiler/cue.ts";
+import { defaultRegistry } from "../generators/mod.ts";
+import { loadCueWasm } from "../host/cue_wasm.ts";
+
+const RUNS = 5;
+const root = new URL("../", import.meta.url).pathname;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const log = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+
+/** A pipeline of n components: one source, a chain of processors, and sinks fanning out of every tenth one. */
+export function generatedPipeline(n: number): string {
+  const lines = ["apiVersion: flowctl/v1", "kind: Pipeline", `metadata: {name: bench-${n}}`, "spec:", "  sources:"];
+  lines.push("    - {id: src, image: example/src:1, ports: [{containerPort: 50051}], env: {NETWORK: testnet}}");
+  const processors: string[] = [];
+  const sinks: string[] = [];
+  let previous = "src";
+  for (let i = 1; i < n; i++) {
+    if (i % 10 === 0) sinks.push(`    - {id: sink-${i}, image: example/sink:1, inputs: [${previous}], env: {BATCH: "100"}}`);
+    else {
+      processors.push(
+        `    - {id: p-${i}, image: example/p:1, inputs: [${previous}], ports: [{containerPort: ${50052 + (i % 1000)}}], config: {level: ${i}}}`,
+      );
+      previous = `p-${i}`;
+    }
+  }
+  if (sinks.length === 0) sinks.push(`    - {id: sink, image: example/sink:1, inputs: [${previous}]}`);
+  return [...lines, "  processors:", ...processors, "  sinks:", ...sinks].join("\n") + "\n";
+}
+
+async function timeCommand(args: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const p = await new Deno.Command(Deno.execPath(), { args, cwd: root, stdout: "null", stderr: "null" }).output();
+    times.push(performance.now() - t0);
+    if (p.code !== 0 && !args.includes("--allow-none")) throw new Error(`${args.join(" ")} exited ${p.code}`);
+  }
+  return median(times);
+}
+
+if (import.meta.main) {
+  await Deno.mkdir(`${root}out`, { recursive: true });
+  const typical = `${root}out/bench-typical.yaml`;
+  await Deno.writeTextFile(typical, generatedPipeline(5));
+  await Deno.writeTextFile(`${root}out/empty.ts`, "");
+  // Warm the wasm cache once, so "cold" means a new process, not a first install.
+  await loadCueWasm();
+
+  log(`flowctl bench (${RUNS} runs each, medians; Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)`);
+  const perm = ["--allow-read", "--allow-write", "--allow-env"];
+  const empty = await timeCommand(["run", "out/empty.ts"]);
+  const cold = {
+    validate: await timeCommand(["run", ...perm, "cli.ts", "validate", typical]),
+    translate: await timeCommand(["run", ...perm, "cli.ts", "translate", "-f", typical]),
+  };
+  log(`cold: deno run empty script          ${ms(empty)}`);
+  log(`cold: cli.ts validate (5 components)  ${ms(cold.validate)}`);
+  log(`cold: cli.ts translate (5 components) ${ms(cold.translate)}`);
+
+  const wasm = await loadCueWasm();
+  const starts: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await createCueEngine(wasm);
+    starts.push(performance.now() - t0);
+  }
+  log(`CUE wasm start-up (compile + Go runtime, cached bytes) ${ms(median(starts))}`);
+
+  const cue = await createCueEngine(wasm);
+  const registry = defaultRegistry();
+  let peak = Deno.memoryUsage().rss;
+  for (const n of [10, 100, 1000, 5000]) {
+    const text = generatedPipeline(n);
+    const first = compile(text, { filename: "bench.yaml", cue, registry, target: "docker-compose" });
+    if (first.files.length !== 1) throw new Error(first.diagnostics.map((d) => d.message).join("\n"));
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      compile(text, { filename: "bench.yaml", cue, registry, target: "docker-compose" });
+      times.push(performance.now() - t0);
+      peak = Math.max(peak, Deno.memoryUsage().rss);
+    }
+    const t = median(times);
+    log(`warm compile, ${String(n).padStart(4)} components: ${ms(t).padStart(10)}  (${(t / n * 1000).toFixed(0)} µs/component)`);
+  }
+  log(`peak RSS during warm compiles: ${(peak / 2 ** 20).toFixed(0)} MiB`);
+}
