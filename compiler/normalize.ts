@@ -17,7 +17,7 @@ import {
 } from "./ir.ts";
 import { type RawComponent, rawComponents } from "./graph.ts";
 import { envName, healthPortOf, isRegistryType, portFromText, registryImage } from "./names.ts";
-import { isRecord, type LocatedDocument, locate, type Path, sourceText } from "./source.ts";
+import { isRecord, sortKeys, type LocatedDocument, locate, type Path, sourceText } from "./source.ts";
 
 type Data = Record<string, unknown>;
 
@@ -151,10 +151,6 @@ function volume(v: unknown): VolumeIR {
 
 function stringMap(value: unknown): Record<string, string> {
   return isRecord(value) ? sortKeys(value as Record<string, string>) : {};
-}
-
-function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Kahn's algorithm; among ready components the one declared first goes first. */

@@ -17,10 +17,13 @@ import { schemaIndex, type SchemaIndex } from "./schema_index.ts";
 const MAX_ROUNDS = 50;
 const ROOT = "v";
 
-let index: SchemaIndex | undefined;
+let cachedIndex: SchemaIndex | undefined;
+/** The schema's key index, read once (only hints use it). */
+function index(): SchemaIndex {
+  return cachedIndex ??= schemaIndex(PIPELINE_CUE);
+}
 
 export function checkSchema(engine: CueEngine, doc: LocatedDocument): Diagnostic[] {
-  index ??= schemaIndex(PIPELINE_CUE);
   const diagnostics: Diagnostic[] = [];
   const data = structuredClone(doc.data);
   const seen = new Set<string>();
@@ -34,7 +37,7 @@ export function checkSchema(engine: CueEngine, doc: LocatedDocument): Diagnostic
       diagnostics.push(diagnostic("E_INTERNAL", locate(doc, []), `schema check failed: ${result.error}`, BUG_HINT));
       return diagnostics;
     }
-    const found = explain(error, data, doc, index);
+    const found = explain(error, data, doc, index());
     const key = `${found.path.join("\u0000")}|${found.code}`;
     if (seen.has(key) || !repair(data, found)) {
       // The same error again means the repair did not take; stop rather than loop.
@@ -86,11 +89,11 @@ export function parseCueError(text: string): CueError | undefined {
  */
 function narrowDisjunction(engine: CueEngine, error: CueError | undefined, data: unknown): CueError | undefined {
   if (!error || !/empty disjunction/.test(error.message)) return error;
-  index ??= schemaIndex(PIPELINE_CUE);
+  const idx = index();
   const path = normalizePath(data, error.path);
-  const alternatives = (index.typeAt(path) ?? "").replace(/[()]/g, "").split("|").map((t) => t.trim());
+  const alternatives = (idx.typeAt(path) ?? "").replace(/[()]/g, "").split("|").map((t) => t.trim());
   const actual = getAt(data, path);
-  const fitting = alternatives.find((t) => /^#\w+$/.test(t) && (isRecord(actual) ? index!.isStruct(t) : !index!.isStruct(t)));
+  const fitting = alternatives.find((t) => /^#\w+$/.test(t) && idx.isStruct(t) === isRecord(actual));
   if (!fitting || alternatives.length < 2) return error;
   const inner = parseCueError(engine.evaluate(`${PIPELINE_CUE}\n${ROOT}: ${fitting} & ${JSON.stringify(actual)}\n`).error ?? "");
   return inner ? { path: [...path, ...inner.path], message: inner.message } : error;

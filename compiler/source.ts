@@ -80,6 +80,11 @@ export function getAt(data: unknown, path: Path): unknown {
   return cur;
 }
 
+/** A copy with keys in code-point order, so output does not depend on the order a user wrote. */
+export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

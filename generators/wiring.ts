@@ -6,6 +6,7 @@
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
 import type { ComponentIR, PipelineIR } from "../compiler/ir.ts";
 import { envName } from "../compiler/names.ts";
+import { sortKeys } from "../compiler/source.ts";
 
 export interface Addressing {
   /** `host:port` at which a component's serving port is reached from other components. */
@@ -73,8 +74,4 @@ export function componentsById(ir: PipelineIR): Map<string, ComponentIR> {
   let index = indexes.get(ir);
   if (!index) indexes.set(ir, index = new Map(ir.components.map((x) => [x.id, x])));
   return index;
-}
-
-function sortKeys(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
