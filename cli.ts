@@ -3,11 +3,11 @@
  * (files, streams, environment), so tests run it in-process; only the last
  * lines of this file touch Deno. Exit codes: 0 ok, 1 invalid input, 2 usage.
  */
-import { compile, validate } from "./compiler/compile.ts";
+import { generate, validate } from "./compiler/compile.ts";
 import { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "./compiler/diagnostics.ts";
 import { defaultRegistry } from "./generators/mod.ts";
-import type { OutputFile } from "./generators/generator.ts";
+import type { GeneratorOptions, GeneratorRegistry, OutputFile } from "./generators/generator.ts";
 import { VERSION } from "./version.ts";
 
 export interface Io {
@@ -47,20 +47,37 @@ Options:
   --format text|json   json prints {"diagnostics": [...]} on standard output
   -h, --help           show this help
 `,
-  translate: `Usage: flowctl translate -f FILE [-t TARGET] [-o DIR] [--format text|json]
-
-Generates a target's files from a pipeline file. Without -o, a single output file is
-printed on standard output; with -o, files are written into DIR, and nothing is
-written when there are errors.
-
-Options:
-  -f, --file FILE       the pipeline file (- for standard input)
-  -t, --target TARGET   ${defaultRegistry().names().join(", ")} (default: spec.driver, else docker-compose)
-  -o, --output DIR      write the files into DIR
-  --format text|json    json prints {"target", "files", "diagnostics"} on standard output
-  -h, --help            show this help
-`,
 };
+
+function translateHelp(registry: GeneratorRegistry): string {
+  const lines = [
+    "Usage: flowctl translate -f FILE [-t TARGET[,TARGET...]|all] [-o DIR] [--format text|json] [TARGET OPTIONS]",
+    "",
+    "Generates a target's files from a pipeline file. Without -o, the output is printed on",
+    "standard output (Kubernetes objects as one multi-document stream); with -o, files are",
+    "written into DIR (DIR/<target>/ for several targets), and nothing is written when",
+    "there are errors.",
+    "",
+    "Options:",
+    "  -f, --file FILE       the pipeline file (- for standard input)",
+    `  -t, --target TARGET   ${registry.names().join(", ")}, a comma-separated list, or all`,
+    "                        (default: spec.driver, else docker-compose)",
+    "  -o, --output DIR      write the files into DIR",
+    '  --format text|json    json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
+    "  -h, --help            show this help",
+  ];
+  for (const name of registry.names()) {
+    const g = registry.get(name)!;
+    if (!g.options?.length) continue;
+    lines.push("", `Options of target ${name}:`);
+    for (const o of g.options) {
+      const flag = `  --${o.name}${o.type === "boolean" ? "" : o.choices ? ` ${o.choices.join("|")}` : ` ${o.type.toUpperCase()}`}`;
+      const fallback = o.default !== undefined && o.type !== "boolean" ? ` (default: ${o.default})` : "";
+      lines.push(`${flag.padEnd(30)}${o.description}${fallback}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
 
 class UsageError extends Error {}
 
@@ -71,7 +88,12 @@ interface Flags {
 }
 
 /** Parses `--name value`, `--name=value` and `-x value` for the value flags a command accepts. */
-export function parseFlags(args: string[], valueFlags: Record<string, string>): Flags {
+export function parseFlags(
+  args: string[],
+  valueFlags: Record<string, string>,
+  /** Flags without a value (`--create-namespace`); `--flag=false` turns one off. */
+  booleanFlags: Record<string, string> = {},
+): Flags {
   const out: Flags = { positional: [], values: {}, help: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -88,6 +110,13 @@ export function parseFlags(args: string[], valueFlags: Record<string, string>): 
       break;
     }
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg];
+    if (booleanFlags[flag]) {
+      if (inline !== undefined && inline !== "true" && inline !== "false") {
+        throw new UsageError(`option ${flag} is true or false, not ${JSON.stringify(inline)}`);
+      }
+      out.values[booleanFlags[flag]] = inline ?? "true";
+      continue;
+    }
     const name = valueFlags[flag];
     if (!name) throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
     const value = inline ?? args[++i];
@@ -183,6 +212,8 @@ async function runValidate(args: string[], io: Io): Promise<number> {
 }
 
 async function runTranslate(args: string[], io: Io): Promise<number> {
+  const registry = defaultRegistry();
+  const optionFlags = targetOptionFlags(registry);
   const flags = parseFlags(args, {
     "-f": "file",
     "--file": "file",
@@ -191,45 +222,119 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
     "-o": "output",
     "--output": "output",
     "--format": "format",
-  });
+    ...optionFlags.values,
+  }, optionFlags.booleans);
   if (flags.help) {
-    io.stdout(HELP.translate);
+    io.stdout(translateHelp(registry));
     return 0;
   }
   const format = formatOption(flags);
   const file = flags.values.file ?? (flags.positional.length === 1 ? flags.positional[0] : undefined);
   if (!file) throw new UsageError("translate needs -f FILE");
-  const registry = defaultRegistry();
-  const target = flags.values.target;
-  if (target !== undefined && !registry.get(target)) {
-    throw new UsageError(`unknown target ${JSON.stringify(target)}; targets: ${registry.names().join(", ")}`);
-  }
-  const input = await readInput(file, io);
-  const result = compile(input.text, { filename: input.name, cue: await io.cue(), target, registry });
-  const failed = hasErrors(result.diagnostics);
+  const targets = chooseTargets(flags.values.target, registry);
+  const generatorOptions = targetOptions(flags, targets, registry);
   const output = flags.values.output;
-  if (!failed && output === undefined && result.files.length !== 1) {
-    throw new UsageError(`target ${result.target} writes ${result.files.length} files; use -o DIR`);
+  if (targets.length > 1 && output === undefined) throw new UsageError("several targets write several files; use -o DIR");
+
+  const input = await readInput(file, io);
+  const checked = validate(input.text, { filename: input.name, cue: await io.cue() });
+  const runs = targets.map((target) => generate(checked.pipelines, { target, registry, generatorOptions }));
+  const failed = hasErrors(checked.diagnostics) || runs.some((r) => hasErrors(r.diagnostics));
+  const prefix = (target: string) => (targets.length > 1 ? `${target}/` : "");
+  const files = failed ? [] : runs.flatMap((r) => r.files.map((f) => ({ path: prefix(r.target) + f.path, content: f.content })));
+
+  let stream: string | undefined;
+  if (!failed && output === undefined) {
+    const concat = registry.get(runs[0].target)?.concat;
+    if (files.length === 1) stream = files[0].content;
+    else if (concat && files.length > 1) stream = concat(files);
+    else throw new UsageError(`target ${runs[0].target} writes ${files.length} files; use -o DIR`);
   }
-  if (!failed && output !== undefined) await io.writeFiles(output, result.files);
+  if (!failed && output !== undefined) await io.writeFiles(output, files);
 
   if (format === "json") {
-    const files = result.files.map((f) => (output === undefined ? f : { path: f.path }));
-    io.stdout(JSON.stringify({ target: result.target, files, diagnostics: result.diagnostics }, null, 2) + "\n");
+    io.stdout(JSON.stringify(
+      {
+        diagnostics: checked.diagnostics,
+        targets: runs.map((r) => ({
+          target: r.target,
+          files: failed ? [] : r.files.map((f) => (output === undefined ? f : { path: prefix(r.target) + f.path })),
+          diagnostics: r.diagnostics,
+        })),
+      },
+      null,
+      2,
+    ) + "\n");
   } else {
-    printDiagnostics(result.diagnostics, io);
-    if (!failed && output === undefined) io.stdout(result.files[0].content);
+    printDiagnostics(checked.diagnostics, io);
+    for (const r of runs) printDiagnostics(r.diagnostics, io, targets.length > 1 ? r.target : undefined);
+    if (stream !== undefined) io.stdout(stream);
     if (!failed && output !== undefined) {
-      io.stderr(`wrote ${plural(result.files.length, "file")} to ${output}: ${result.files.map((f) => f.path).join(", ")}\n`);
+      io.stderr(`wrote ${plural(files.length, "file")} to ${output}: ${files.map((f) => f.path).join(", ")}\n`);
     }
   }
   return failed ? 1 : 0;
 }
 
-function printDiagnostics(diagnostics: Diagnostic[], io: Io): void {
+/** `-t` as canonical target names: one, a comma-separated list, or `all`; none means spec.driver. */
+function chooseTargets(value: string | undefined, registry: GeneratorRegistry): (string | undefined)[] {
+  if (value === undefined) return [undefined];
+  const names = value === "all" ? registry.names() : value.split(",").map((t) => t.trim());
+  const chosen: string[] = [];
+  for (const name of names) {
+    const g = registry.get(name);
+    if (!g) throw new UsageError(`unknown target ${JSON.stringify(name)}; targets: ${registry.names().join(", ")}`);
+    if (!chosen.includes(g.name)) chosen.push(g.name);
+  }
+  return chosen;
+}
+
+/** Every target option as a flag: `--name VALUE`, or `--name` for booleans. */
+function targetOptionFlags(registry: GeneratorRegistry) {
+  const values: Record<string, string> = {};
+  const booleans: Record<string, string> = {};
+  for (const name of registry.names()) {
+    for (const o of registry.get(name)!.options ?? []) (o.type === "boolean" ? booleans : values)[`--${o.name}`] = `option:${o.name}`;
+  }
+  return { values, booleans };
+}
+
+/** The target options given as flags, typed; each must belong to a chosen target. */
+function targetOptions(flags: Flags, targets: (string | undefined)[], registry: GeneratorRegistry): GeneratorOptions {
+  const out: GeneratorOptions = {};
+  // Without -t each pipeline's spec.driver picks the target, so any target's option may apply.
+  const chosen = targets[0] === undefined
+    ? registry.names().map((t) => registry.get(t)!)
+    : targets.map((t) => registry.get(t!)!);
+  for (const [key, text] of Object.entries(flags.values)) {
+    if (!key.startsWith("option:")) continue;
+    const name = key.slice("option:".length);
+    const owners = chosen.filter((g) => g.options?.some((o) => o.name === name));
+    if (!owners.length) {
+      const of = registry.names().filter((t) => registry.get(t)!.options?.some((o) => o.name === name));
+      throw new UsageError(`--${name} is an option of target ${of.join(", ")}; add -t ${of[0]}`);
+    }
+    const option = owners[0].options!.find((o) => o.name === name)!;
+    if (option.type === "number") {
+      const n = Number(text);
+      if (text.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} needs a number, not ${JSON.stringify(text)}`);
+      out[name] = n;
+    } else if (option.type === "boolean") {
+      out[name] = text === "true";
+    } else {
+      if (option.choices && !option.choices.includes(text)) {
+        throw new UsageError(`--${name} is one of ${option.choices.join(", ")}, not ${JSON.stringify(text)}`);
+      }
+      out[name] = text;
+    }
+  }
+  return out;
+}
+
+function printDiagnostics(diagnostics: Diagnostic[], io: Io, target?: string): void {
   const color = io.isTerminal && io.env("NO_COLOR") === undefined;
   for (const d of diagnostics) {
-    let line = formatDiagnostic(d);
+    let line = formatDiagnostic(d) + (target ? ` [${target}]` : "");
     if (color) line = line.replace(` ${d.severity} `, d.severity === "error" ? " \x1b[31merror\x1b[0m " : " \x1b[33mwarning\x1b[0m ");
     io.stderr(line + "\n");
   }

@@ -11,7 +11,7 @@ import { checkSchema } from "./schema.ts";
 import { checkGraph } from "./graph.ts";
 import { normalize } from "./normalize.ts";
 import { sourceFile } from "./source.ts";
-import type { GeneratorOptions, GeneratorRegistry, OutputFile } from "../generators/generator.ts";
+import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
 
 export interface ValidateOptions {
   /** Shown in diagnostics; defaults to `<input>`. */
@@ -43,15 +43,25 @@ export function validate(text: string, options: ValidateOptions): ValidateResult
   return { pipelines, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-export interface CompileOptions extends ValidateOptions {
-  /** Target name; defaults to the pipeline's `spec.driver`, else `docker-compose`. */
+export interface GenerateOptions {
+  /** Target name; defaults to each pipeline's `spec.driver`, else `docker-compose`. */
   target?: string;
   registry: GeneratorRegistry;
+  /** The target's options by name (see `Generator.options`); defaults fill the rest. */
   generatorOptions?: GeneratorOptions;
 }
 
-export interface CompileResult extends ValidateResult {
+export interface GenerateResult {
   /** The target used (of the first pipeline, when it came from `spec.driver`). */
+  target: string;
+  files: OutputFile[];
+  /** Only what generating found; no files when one of them is an error. */
+  diagnostics: Diagnostic[];
+}
+
+export interface CompileOptions extends ValidateOptions, GenerateOptions {}
+
+export interface CompileResult extends ValidateResult {
   target: string;
   files: OutputFile[];
 }
@@ -66,19 +76,18 @@ const DRIVER_TARGETS: Record<string, string> = {
   local: "local",
 };
 
-/** Validates, then generates the target's files for every pipeline in the file. */
-export function compile(text: string, options: CompileOptions): CompileResult {
-  const checked = validate(text, options);
-  const diagnostics = [...checked.diagnostics];
+/** Generates one target's files for validated pipelines (from `validate`). */
+export function generate(pipelines: readonly PipelineIR[], options: GenerateOptions): GenerateResult {
+  const diagnostics: Diagnostic[] = [];
   const files: OutputFile[] = [];
   const used = new Set<string>();
   let target = options.target ?? "docker-compose";
-  checked.pipelines.forEach((ir, i) => {
+  pipelines.forEach((ir, i) => {
     const name = options.target ?? (ir.driver ? DRIVER_TARGETS[ir.driver] : undefined) ?? "docker-compose";
-    if (i === 0) target = name;
     const generator = options.registry.get(name);
+    if (i === 0) target = generator?.name ?? name;
+    const where = options.target ? { ...ir.origin, path: "" } : ir.origin;
     if (!generator) {
-      const where = options.target ? { ...ir.origin, path: "" } : ir.origin;
       diagnostics.push(diagnostic(
         "E_UNKNOWN_TARGET",
         where,
@@ -87,11 +96,16 @@ export function compile(text: string, options: CompileOptions): CompileResult {
       ));
       return;
     }
-    const out = generator.generate(ir, options.generatorOptions ?? {});
+    const resolved = resolveOptions(generator, ownOptions(generator, options));
+    for (const problem of resolved.problems) {
+      diagnostics.push(diagnostic("E_TARGET_OPTION", where, problem, `run flowctl translate --help for the options`));
+    }
+    if (resolved.problems.length) return;
+    const out = generator.generate(ir, resolved.values);
     diagnostics.push(...out.diagnostics);
     // Several pipelines in one file: each gets a folder named after it.
     let prefix = "";
-    if (checked.pipelines.length > 1) {
+    if (pipelines.length > 1) {
       prefix = ir.name;
       for (let n = 2; used.has(prefix); n++) prefix = `${ir.name}-${n}`;
       used.add(prefix);
@@ -100,5 +114,29 @@ export function compile(text: string, options: CompileOptions): CompileResult {
     for (const f of out.files) files.push({ path: prefix + f.path, content: f.content });
   });
   const sorted = sortDiagnostics(diagnostics);
-  return { pipelines: checked.pipelines, diagnostics: sorted, target, files: hasErrors(sorted) ? [] : files };
+  return { target, diagnostics: sorted, files: hasErrors(sorted) ? [] : files };
+}
+
+/** One options bag may serve several targets: drop what only another registered target declares. */
+function ownOptions(generator: Generator, options: GenerateOptions): GeneratorOptions {
+  const mine = new Set((generator.options ?? []).map((o) => o.name));
+  const others = new Set(
+    options.registry.names().flatMap((n) => (options.registry.get(n)!.options ?? []).map((o) => o.name)),
+  );
+  return Object.fromEntries(
+    Object.entries(options.generatorOptions ?? {}).filter(([name]) => mine.has(name) || !others.has(name)),
+  );
+}
+
+/** Validates, then generates the target's files for every pipeline in the file. */
+export function compile(text: string, options: CompileOptions): CompileResult {
+  const checked = validate(text, options);
+  const generated = generate(checked.pipelines, options);
+  const diagnostics = sortDiagnostics([...checked.diagnostics, ...generated.diagnostics]);
+  return {
+    pipelines: checked.pipelines,
+    diagnostics,
+    target: generated.target,
+    files: hasErrors(diagnostics) ? [] : generated.files,
+  };
 }

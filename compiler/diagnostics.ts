@@ -40,10 +40,12 @@ export const DIAGNOSTIC_CODES = {
   W_NAME_SANITIZED: "an id is not usable as a name everywhere",
   // Targets
   E_UNKNOWN_TARGET: "no generator has that name",
+  E_TARGET_OPTION: "a target option has an unknown name or a bad value",
   E_TARGET_UNSUPPORTED: "the target cannot express a component",
   W_TARGET_DROPPED: "the target cannot express a setting, which is left out",
   W_ENV_REPLACED: "a FLOWCTL_* value the target would break was replaced",
   W_NO_UPSTREAM_PORT: "an upstream has no serving port to wire",
+  W_TARGET_CAVEAT: "the target runs a setting differently than other targets do",
   E_INTERNAL: "a bug in flowctl",
 } as const;
 

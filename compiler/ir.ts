@@ -76,7 +76,7 @@ export interface ComponentIR {
   resources?: ResourcesIR;
   restartPolicy?: RestartPolicy;
   origin: Origin;
-  /** Origins of individual fields, keyed by their path below the component (`env.PORT`, `resources`). */
+  /** Origins of individual fields, keyed by their path below the component (`env.PORT`, `resources`, `ports.0`). */
   origins: Record<string, Origin>;
 }
 
@@ -106,6 +106,8 @@ export interface PipelineIR {
   components: ComponentIR[];
   config: Record<string, unknown>;
   origin: Origin;
+  /** Origins of `metadata.<key>`, `metadata.labels.<key>` and `metadata.annotations.<key>`. */
+  origins: Record<string, Origin>;
 }
 
 export const CONTROL_PLANE_DEFAULTS = {

@@ -51,7 +51,19 @@ export function normalize(doc: LocatedDocument): PipelineIR {
     components,
     config: isRecord(spec.config) ? spec.config : {},
     origin: locate(doc, []),
+    origins: metadataOrigins(doc, metadata),
   };
+}
+
+/** Where `metadata.*` and each label and annotation were written, for targets that check them. */
+function metadataOrigins(doc: LocatedDocument, metadata: Data): Record<string, Origin> {
+  const origins: Record<string, Origin> = {};
+  for (const key of Object.keys(metadata)) origins[`metadata.${key}`] = locate(doc, ["metadata", key]);
+  for (const map of ["labels", "annotations"]) {
+    if (!isRecord(metadata[map])) continue;
+    for (const key of Object.keys(metadata[map])) origins[`metadata.${map}.${key}`] = locate(doc, ["metadata", map, key]);
+  }
+  return origins;
 }
 
 function component(doc: LocatedDocument, raw: RawComponent): ComponentIR {
@@ -59,6 +71,9 @@ function component(doc: LocatedDocument, raw: RawComponent): ComponentIR {
   const at = (rel: Path): Origin => locate(doc, [...raw.path, ...rel]);
   const origins: Record<string, Origin> = {};
   for (const key of Object.keys(c)) origins[key] = at([key]);
+  for (const list of ["ports", "volumes"]) {
+    if (Array.isArray(c[list])) c[list].forEach((_, i) => origins[`${list}.${i}`] = at([list, i]));
+  }
 
   const env: Record<string, string> = {};
   if (isRecord(c.config)) {

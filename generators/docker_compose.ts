@@ -7,13 +7,14 @@ import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
 import type { ComponentIR, PipelineIR, ResourceListIR } from "../compiler/ir.ts";
 import type { Generator, GeneratorResult } from "./generator.ts";
 import { componentsById, wiredEnv } from "./wiring.ts";
-import { compact, toYaml } from "./yaml_output.ts";
+import { compact } from "./compact.ts";
+import { toYaml } from "./yaml_output.ts";
 import { cpuCores, dockerMemory } from "./quantity.ts";
+import { assignNames } from "./naming.ts";
+import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand } from "./control_plane.ts";
 
-export const CONTROL_PLANE_SERVICE = "flowctl-control-plane";
+const CONTROL_PLANE_SERVICE = CONTROL_PLANE_NAME;
 const NETWORK = "pipeline";
-/** Where the control plane keeps its registry inside its container. */
-const CONTROL_PLANE_DATA = "/var/lib/flowctl";
 
 export const dockerCompose: Generator = {
   name: "docker-compose",
@@ -33,15 +34,7 @@ function generate(ir: PipelineIR): GeneratorResult {
     volumes.add(cp.storage);
     services[CONTROL_PLANE_SERVICE] = compact({
       image: cp.image,
-      command: cp.command ?? [
-        "controlplane",
-        "--port",
-        String(cp.port),
-        "--heartbeat-ttl",
-        cp.heartbeatTTL,
-        "--db",
-        `${CONTROL_PLANE_DATA}/registry.db`,
-      ],
+      command: controlPlaneCommand(cp),
       volumes: [`${cp.storage}:${CONTROL_PLANE_DATA}`],
       labels: labels(ir, { "com.flowctl.component": "control-plane" }),
       networks: [NETWORK],
@@ -143,24 +136,9 @@ function projectName(name: string): string {
 
 /** Service names: the id, with characters compose does not allow replaced by '-'. */
 function serviceNames(ir: PipelineIR, diagnostics: Diagnostic[]): Map<string, string> {
-  const names = new Map<string, string>();
-  const owner = new Map<string, ComponentIR | undefined>();
-  if (ir.controlPlane.enabled) owner.set(CONTROL_PLANE_SERVICE, undefined);
-  for (const c of ir.components) {
-    const name = c.id.replace(/[^a-zA-Z0-9._-]/g, "-");
-    if (owner.has(name)) {
-      const other = owner.get(name);
-      diagnostics.push(diagnostic(
-        "E_NAME_COLLISION",
-        c.origins.id ?? c.origin,
-        `"${c.id}" becomes compose service "${name}", which ${
-          other ? `"${other.id}" (line ${other.origin.line}) also becomes` : "the control plane uses"
-        }`,
-        "rename one of the components",
-      ));
-    }
-    owner.set(name, c);
-    names.set(c.id, name);
-  }
-  return names;
+  const reserved = new Map<string, string>();
+  if (ir.controlPlane.enabled) reserved.set(CONTROL_PLANE_SERVICE, "the control plane");
+  const assigned = assignNames(ir, "compose service", (id) => id.replace(/[^a-zA-Z0-9._-]/g, "-"), reserved);
+  diagnostics.push(...assigned.diagnostics);
+  return assigned.names;
 }

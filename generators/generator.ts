@@ -18,8 +18,22 @@ export interface GeneratorResult {
   diagnostics: Diagnostic[];
 }
 
-/** Target-specific settings, passed through from the CLI or library caller. */
-export type GeneratorOptions = Record<string, string | number | boolean | undefined>;
+export type OptionValue = string | number | boolean;
+
+/** Target-specific settings, keyed by option name, passed through from the CLI or library caller. */
+export type GeneratorOptions = Record<string, OptionValue | undefined>;
+
+/** A setting a generator accepts; the CLI offers each one as `--<name>`. */
+export interface GeneratorOption {
+  /** Lower-case words joined by '-', e.g. `create-namespace`. */
+  name: string;
+  type: "string" | "number" | "boolean";
+  description: string;
+  /** Used when the caller gives no value. */
+  default?: OptionValue;
+  /** The allowed values of a string option. */
+  choices?: readonly string[];
+}
 
 export interface Generator {
   /** The target name used with `-t`. */
@@ -27,7 +41,10 @@ export interface Generator {
   /** Other names that select it (`k8s` for `kubernetes`). */
   aliases?: readonly string[];
   description: string;
+  options?: readonly GeneratorOption[];
   generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult;
+  /** How several files print as one stream when no output directory is given (Kubernetes: `---`). */
+  concat?(files: readonly OutputFile[]): string;
 }
 
 /** Target name → generator. Library users can make their own and register more. */
@@ -51,4 +68,38 @@ export class GeneratorRegistry {
   names(): string[] {
     return [...new Set([...this.byName.values()].map((g) => g.name))].sort();
   }
+}
+
+/**
+ * The generator's options with defaults filled in; problems (an unknown name,
+ * a wrong type, a value outside `choices`) are returned as messages.
+ */
+export function resolveOptions(
+  generator: Generator,
+  given: GeneratorOptions,
+): { values: Record<string, OptionValue>; problems: string[] } {
+  const values: Record<string, OptionValue> = {};
+  const problems: string[] = [];
+  const known = new Map((generator.options ?? []).map((o) => [o.name, o]));
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const option = known.get(name);
+    if (!option) {
+      problems.push(`target ${generator.name} has no option "${name}"`);
+    } else if (typeName(value) !== option.type) {
+      problems.push(`option "${name}" of target ${generator.name} takes a ${option.type}, not ${JSON.stringify(value)}`);
+    } else if (option.choices && !option.choices.includes(value as string)) {
+      problems.push(`option "${name}" of target ${generator.name} is one of ${option.choices.join(", ")}`);
+    } else {
+      values[name] = value;
+    }
+  }
+  for (const o of known.values()) {
+    if (values[o.name] === undefined && o.default !== undefined) values[o.name] = o.default;
+  }
+  return { values, problems };
+}
+
+function typeName(value: OptionValue): string {
+  return typeof value;
 }

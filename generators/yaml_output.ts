@@ -19,7 +19,8 @@ const NON_STRING = new RegExp(
 );
 
 export function toYaml(value: unknown): string {
-  const doc = new Document(value, { version: "1.2" });
+  // No anchors: an object used twice (a Deployment's labels) is written out twice.
+  const doc = new Document(value, { version: "1.2", aliasDuplicateObjects: false });
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === "string" && NON_STRING.test(node.value)) node.type = "QUOTE_DOUBLE";
@@ -34,16 +35,4 @@ export function toYaml(value: unknown): string {
     },
   });
   return doc.toString({ lineWidth: 0, indentSeq: true, singleQuote: false });
-}
-
-/** Drops keys whose value is undefined, an empty list or an empty mapping: no noise in outputs. */
-export function compact<T extends Record<string, unknown>>(record: T): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) {
-    if (v === undefined) continue;
-    if (Array.isArray(v) && v.length === 0) continue;
-    if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) continue;
-    out[k] = v;
-  }
-  return out as Partial<T>;
 }

@@ -74,13 +74,66 @@ Deno.test("cli: validate --format json prints exactly the diagnostic fields", as
   assert.equal(parsed.diagnostics[0].file, "fixtures/invalid/graph_errors.yaml");
 });
 
-Deno.test("cli: translate --format json lists target, files and diagnostics", async () => {
+Deno.test("cli: translate --format json lists files and diagnostics per target", async () => {
   const r = await run(["translate", "-f", "fixtures/control_plane_go.yaml", "--format=json"]);
   assert.equal(r.code, 0, r.stderr);
   const parsed = JSON.parse(r.stdout);
-  assert.equal(parsed.target, "docker-compose");
-  assert.equal(parsed.files[0].path, "docker-compose.yaml");
-  assert.deepEqual(parsed.diagnostics.map((d: { code: string }) => d.code), ["W_ENV_REPLACED"]);
+  assert.deepEqual(parsed.diagnostics, []);
+  assert.equal(parsed.targets[0].target, "docker-compose");
+  assert.equal(parsed.targets[0].files[0].path, "docker-compose.yaml");
+  assert.deepEqual(parsed.targets[0].diagnostics.map((d: { code: string }) => d.code), ["W_ENV_REPLACED"]);
+});
+
+Deno.test("cli: -t all -o writes a folder per target; --format json says what each target could not express", async () => {
+  const r = await run(["translate", "-f", "fixtures/ports_health.yaml", "-t", "all", "-o", "out/all", "--format", "json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const parsed = JSON.parse(r.stdout);
+  assert.deepEqual(parsed.targets.map((t: { target: string }) => t.target), ["docker-compose", "kubernetes", "nomad"]);
+  const k8s = parsed.targets[1];
+  assert(k8s.diagnostics.some((d: { code: string; line: number }) => d.code === "W_TARGET_DROPPED" && d.line === 10));
+  const paths = r.written.get("out/all")!.map((f) => f.path);
+  assert(paths.includes("docker-compose/docker-compose.yaml"));
+  assert(paths.includes("nomad/ports-health.nomad.hcl"));
+  assert(paths.some((p) => p.startsWith("kubernetes/04-deployment-")));
+});
+
+Deno.test("cli: one error in one of several targets writes nothing at all", async () => {
+  const r = await run(["translate", "-f", "fixtures/commands.yaml", "-t", "nomad,kubernetes", "-o", "out/both"]);
+  assert.equal(r.code, 1);
+  assert.equal(r.written.size, 0);
+  assert.match(r.stderr, /E_TARGET_UNSUPPORTED: .* \[kubernetes\]$/m);
+});
+
+Deno.test("cli: kubernetes prints one multi-document stream on stdout", async () => {
+  const r = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "k8s", "--create-namespace", "--namespace", "etl"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^apiVersion: v1\nkind: Namespace\nmetadata:\n {2}name: etl\n/);
+  assert(r.stdout.split("\n---\n").length > 3);
+});
+
+Deno.test("cli: target options are checked: wrong target, wrong type, wrong choice", async () => {
+  for (
+    const [args, pattern] of [
+      [["-t", "docker-compose", "--nomad-json"], /--nomad-json is an option of target nomad/],
+      [["-t", "nomad", "--cpu-mhz-per-core", "fast"], /needs a number/],
+      [["-t", "nomad", "--command-driver", "java"], /one of exec, raw_exec/],
+      [["-t", "nomad", "--nomad-json"], /writes 2 files; use -o DIR/],
+      [["-t", "kubernetes", "--create-namespace=maybe"], /true or false/],
+      [["-t", "kubernetes,nomad"], /several targets/],
+    ] as const
+  ) {
+    const r = await run(["translate", "-f", "fixtures/linear.yaml", ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+});
+
+Deno.test("cli: translate --help lists every target's options", async () => {
+  const r = await run(["translate", "--help"]);
+  assert.equal(r.code, 0);
+  for (const flag of ["--create-namespace", "--volume-size", "--nomad-json", "--cpu-mhz-per-core", "--command-driver exec|raw_exec"]) {
+    assert(r.stdout.includes(flag), flag);
+  }
 });
 
 Deno.test("cli: usage errors exit 2 and say what is wrong", async () => {

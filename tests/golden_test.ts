@@ -13,6 +13,8 @@ import { compile, validate } from "../compiler/compile.ts";
 import { formatDiagnostic } from "../compiler/diagnostics.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { composeErrors } from "./compose_schema.ts";
+import { kubernetesErrors } from "./kubernetes_check.ts";
+import { nomadErrors } from "./nomad_check.ts";
 import { cue, fixtureFiles, ROOT } from "./helpers.ts";
 
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
@@ -51,6 +53,14 @@ for (const fixture of await fixtureFiles("fixtures")) {
         if (target === "docker-compose") {
           assert.deepEqual(await composeErrors(f.content), [], `${f.path} breaks the Compose Specification schema`);
           checkEnvRoundTrip(f.content, result.pipelines.find((p) => f.path.startsWith(p.name) || result.pipelines.length === 1)!);
+        }
+        if (target === "nomad") assert.deepEqual(await nomadErrors(f.path, f.content), [], `${f.path} breaks Nomad's block table`);
+      }
+      if (target === "kubernetes") {
+        // Each pipeline's objects are applied on their own (a folder each when a file holds several).
+        const folders = Map.groupBy(result.files, (f) => f.path.includes("/") ? f.path.slice(0, f.path.indexOf("/")) : "");
+        for (const [folder, files] of folders) {
+          assert.deepEqual(await kubernetesErrors(files.map((f) => f.content)), [], `kubernetes objects of ${name}/${folder}`);
         }
       }
       if (result.diagnostics.length) await check(`${name}/${target}/diagnostics.txt`, diagnosticsText(result.diagnostics));

@@ -55,7 +55,7 @@ Deno.test("validate() gives each error in a file, with positions, in one run", a
   assert.deepEqual(found, ["E_UNKNOWN_KEY@3:21", "E_VALUE@6:35", "E_UNKNOWN_KEY@6:39", "E_UNKNOWN_INPUT@8:34"]);
 });
 
-Deno.test("validate() survives a CUE evaluator that reports an unparseable error", async () => {
+Deno.test("validate() survives a CUE evaluator that reports an unparseable error", () => {
   const broken = { evaluate: () => ({ error: "something else entirely" }) };
   const result = validate("apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: x}\nspec: {sources: [{id: a, image: b}]}", {
     filename: "f.yaml",
