@@ -2,7 +2,7 @@
  * `deno task bench`: prints speed and memory numbers (medians of several runs).
  * Nothing here asserts; numbers go into the README and issue notes by hand.
  */
-import { compile } from "../compiler/compile.ts";
+import { compile, generate, validate } from "../compiler/compile.ts";
 import { createCueEngine } from "../compiler/cue.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { loadCueWasm } from "../host/cue_wasm.ts";
@@ -88,6 +88,27 @@ if (import.meta.main) {
     }
     const t = median(times);
     log(`warm compile, ${String(n).padStart(4)} components: ${ms(t).padStart(10)}  (${(t / n * 1000).toFixed(0)} µs/component)`);
+  }
+
+  // Every target from one validation of 1,000 components: what generating costs per target.
+  const text = generatedPipeline(1000);
+  const checked = validate(text, { filename: "bench.yaml", cue });
+  for (const target of registry.names()) {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const out = generate(checked.pipelines, { target, registry });
+      times.push(performance.now() - t0);
+      if (out.files.length === 0) throw new Error(`${target}: ${out.diagnostics.map((d) => d.message).join("\n")}`);
+      peak = Math.max(peak, Deno.memoryUsage().rss);
+    }
+    const whole: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      compile(text, { filename: "bench.yaml", cue, registry, target });
+      whole.push(performance.now() - t0);
+    }
+    log(`1,000 components → ${target.padEnd(15)} generate ${ms(median(times)).padStart(9)}, whole compile ${ms(median(whole)).padStart(9)}`);
   }
   log(`peak RSS during warm compiles: ${(peak / 2 ** 20).toFixed(0)} MiB`);
 }

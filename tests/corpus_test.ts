@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { compile, validate } from "../compiler/compile.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { composeErrors } from "./compose_schema.ts";
+import { kubernetesErrors } from "./kubernetes_check.ts";
+import { nomadErrors } from "./nomad_check.ts";
 import { cue } from "./helpers.ts";
 
 const CORPUS = new URL("../../shared/corpus/real/", import.meta.url);
@@ -72,6 +74,31 @@ const VERDICTS: Record<string, "valid" | string[]> = {
   "ttp-processor-demo/postgres-consumer-postgres-test-pipeline.df87ac4f.yaml": "valid",
 };
 
+/**
+ * Kubernetes and Nomad: a file that fails validation fails the same way there.
+ * A valid one translates, except these, which the target cannot express
+ * (command-only components on Kubernetes; `$HOME`/relative host paths on both).
+ */
+const CLUSTER_ERRORS: Record<string, { kubernetes?: string[]; nomad?: string[] }> = {
+  "flowctl/examples-cdp-pipeline.cfe3bab.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"], nomad: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/examples-config-base-cdp-pipeline-example.cfe3bab.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"], nomad: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/quickstart-testnet-duckdb.aa80474.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"], nomad: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/examples-hello-world-pipeline.dfd4a1a.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/examples-local-process-pipeline.dfd4a1a.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/examples-long-running-pipeline.dfd4a1a.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/examples-minimal.f2f875e.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/examples-mock-pipeline.dfd4a1a.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/examples-simple-local-pipeline.dfd4a1a.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "flowctl/smoke-token-transfer.heredoc-template.23afd71.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "obsrvr-stellar-components/pipelines-fanout-postgres-ducklake.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "obsrvr-stellar-components/pipelines-local-archive-ducklake-flowctl.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "obsrvr-stellar-components/pipelines-local-archive-ingest-rpc-flowctl.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "obsrvr-stellar-components/pipelines-local-archive-quack-ducklake-flowctl.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "obsrvr-stellar-components/pipelines-local-ducklake.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "obsrvr-stellar-components/pipelines-local-jsonl.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+  "obsrvr-stellar-components/pipelines-local-postgres.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"] },
+};
+
 async function corpusFiles(): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: URL, prefix: string) => {
@@ -105,4 +132,23 @@ for (const [file, verdict] of Object.entries(VERDICTS)) {
     const schemaCodes = codes.filter((c) => c !== "E_TARGET_UNSUPPORTED");
     assert.deepEqual([...new Set(checked.diagnostics.filter((d) => d.severity === "error").map((d) => d.code))].sort(), schemaCodes);
   });
+}
+
+for (const file of Object.keys(VERDICTS)) {
+  for (const target of ["kubernetes", "nomad"] as const) {
+    Deno.test(`corpus: ${file} on ${target}`, async () => {
+      const text = await Deno.readTextFile(new URL(file, CORPUS));
+      const engine = await cue();
+      const invalid = [...new Set(validate(text, { filename: file, cue: engine }).diagnostics.filter((d) => d.severity === "error").map((d) => d.code))].sort();
+      const expected = invalid.length ? invalid : CLUSTER_ERRORS[file]?.[target] ?? [];
+      const result = compile(text, { filename: file, cue: engine, registry: defaultRegistry(), target });
+      const codes = [...new Set(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.code))].sort();
+      assert.deepEqual(codes, expected, result.diagnostics.map((d) => `${d.line}: ${d.message}`).join("\n"));
+      for (const d of result.diagnostics) assert(d.file === file && d.line >= 1 && d.hint.length > 0, `${d.code} points into the file, with a hint`);
+      if (expected.length) return assert.equal(result.files.length, 0);
+      assert(result.files.length > 0);
+      if (target === "kubernetes") assert.deepEqual(await kubernetesErrors(result.files.map((f) => f.content)), []);
+      else for (const f of result.files) assert.deepEqual(await nomadErrors(f.path, f.content), [], f.path);
+    });
+  }
 }
