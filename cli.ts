@@ -73,7 +73,7 @@ function translateHelp(registry: GeneratorRegistry): string {
     for (const o of g.options) {
       const flag = `  --${o.name}${o.type === "boolean" ? "" : o.choices ? ` ${o.choices.join("|")}` : ` ${o.type.toUpperCase()}`}`;
       const fallback = o.default !== undefined && o.type !== "boolean" ? ` (default: ${o.default})` : "";
-      lines.push(`${flag.padEnd(30)}${o.description}${fallback}`);
+      lines.push(`${flag.padEnd(31)} ${o.description}${fallback}`);
     }
   }
   return lines.join("\n") + "\n";

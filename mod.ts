@@ -1,6 +1,6 @@
 /**
  * flowctl: compiles pipeline files (sources, processors and sinks wired by
- * `inputs`) into docker-compose files and other targets.
+ * `inputs`) into docker-compose files, Kubernetes manifests and Nomad jobs.
  *
  * ```ts
  * import { compile, createCueEngine, defaultRegistry } from "./mod.ts";
@@ -13,7 +13,17 @@
  *
  * @module
  */
-export { compile, type CompileOptions, type CompileResult, validate, type ValidateOptions, type ValidateResult } from "./compiler/compile.ts";
+export {
+  compile,
+  type CompileOptions,
+  type CompileResult,
+  generate,
+  type GenerateOptions,
+  type GenerateResult,
+  validate,
+  type ValidateOptions,
+  type ValidateResult,
+} from "./compiler/compile.ts";
 export { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 export {
   DIAGNOSTIC_CODES,
@@ -24,12 +34,15 @@ export {
   type Severity,
 } from "./compiler/diagnostics.ts";
 export type * from "./compiler/ir.ts";
-export { BUILTIN_GENERATORS, defaultRegistry } from "./generators/mod.ts";
+export { BUILTIN_GENERATORS, defaultRegistry, dockerCompose, kubernetes, nomad } from "./generators/mod.ts";
 export {
   type Generator,
+  type GeneratorOption,
   type GeneratorOptions,
   GeneratorRegistry,
   type GeneratorResult,
+  type OptionValue,
   type OutputFile,
+  resolveOptions,
 } from "./generators/generator.ts";
 export { VERSION } from "./version.ts";
