@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian tools that the tests run against generated files. Installs the
+# missing ones with apt-get (the test machines are Debian, and we are root).
+set -euo pipefail
+missing=()
+for tool in yamllint; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]} from Debian for the tests" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
