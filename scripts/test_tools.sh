@@ -2,8 +2,9 @@
 # Debian tools that the tests run against generated files. Installs the
 # missing ones with apt-get (the test machines are Debian, and we are root).
 set -euo pipefail
+tools=(yamllint)
 missing=()
-for tool in yamllint; do
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
