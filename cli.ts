@@ -7,7 +7,7 @@ import { generate, validate } from "./compiler/compile.ts";
 import { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "./compiler/diagnostics.ts";
 import { defaultRegistry } from "./generators/mod.ts";
-import type { GeneratorOptions, GeneratorRegistry, OutputFile } from "./generators/generator.ts";
+import { type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "./generators/generator.ts";
 import { VERSION } from "./version.ts";
 
 export interface Io {
@@ -238,10 +238,14 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
 
   const input = await readInput(file, io);
   const checked = validate(input.text, { filename: input.name, cue: await io.cue() });
-  const runs = targets.map((target) => generate(checked.pipelines, { target, registry, generatorOptions }));
+  // Several targets: each one's files go under <target>/.
+  const runs = targets.map((target) => {
+    const r = generate(checked.pipelines, { target, registry, generatorOptions });
+    const prefix = targets.length > 1 ? `${r.target}/` : "";
+    return { ...r, files: r.files.map((f) => ({ path: prefix + f.path, content: f.content })) };
+  });
   const failed = hasErrors(checked.diagnostics) || runs.some((r) => hasErrors(r.diagnostics));
-  const prefix = (target: string) => (targets.length > 1 ? `${target}/` : "");
-  const files = failed ? [] : runs.flatMap((r) => r.files.map((f) => ({ path: prefix(r.target) + f.path, content: f.content })));
+  const files = failed ? [] : runs.flatMap((r) => r.files);
 
   let stream: string | undefined;
   if (!failed && output === undefined) {
@@ -258,7 +262,7 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
         diagnostics: checked.diagnostics,
         targets: runs.map((r) => ({
           target: r.target,
-          files: failed ? [] : r.files.map((f) => (output === undefined ? f : { path: prefix(r.target) + f.path })),
+          files: failed ? [] : r.files.map((f) => (output === undefined ? f : { path: f.path })),
           diagnostics: r.diagnostics,
         })),
       },
@@ -319,14 +323,12 @@ function targetOptions(flags: Flags, targets: (string | undefined)[], registry: 
       const n = Number(text);
       if (text.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} needs a number, not ${JSON.stringify(text)}`);
       out[name] = n;
-    } else if (option.type === "boolean") {
-      out[name] = text === "true";
     } else {
-      if (option.choices && !option.choices.includes(text)) {
-        throw new UsageError(`--${name} is one of ${option.choices.join(", ")}, not ${JSON.stringify(text)}`);
-      }
-      out[name] = text;
+      out[name] = option.type === "boolean" ? text === "true" : text;
     }
+    // The generator's own check (choices, types) decides; at the command line its verdict is a usage error.
+    const problems = resolveOptions(owners[0], { [name]: out[name] }).problems;
+    if (problems.length) throw new UsageError(`--${name}: ${problems.join("; ")}, not ${JSON.stringify(text)}`);
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * acknowledged, so it is dropped. When the file holds many more changes than
  * live records, it is rewritten compactly (temporary file, fsync, rename).
  */
-import { type Change, type ComponentRecord, type Journal, replay } from "./registry.ts";
+import { applyChange, type Change, type ComponentRecord, type Journal, replay } from "./registry.ts";
 
 export class FileJournal implements Journal {
   private file: Deno.FsFile;
@@ -50,8 +50,7 @@ export class FileJournal implements Journal {
     for (let done = 0; done < bytes.length;) done += this.file.writeSync(bytes.subarray(done));
     this.file.syncSync();
     this.lines++;
-    if (change.op === "put") this.live.set(change.record.serviceId, change.record);
-    else this.live.delete(change.serviceId);
+    applyChange(this.live, change);
     this.compactIfLarge();
   }
 

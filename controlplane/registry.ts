@@ -165,8 +165,7 @@ export class Registry {
   /** Durable first, then visible: a change the journal refused is not applied. */
   private apply(change: Change): void {
     this.options.journal?.append(change);
-    if (change.op === "put") this.records.set(change.record.serviceId, change.record);
-    else this.records.delete(change.serviceId);
+    applyChange(this.records, change);
   }
 
   private sorted(): ComponentRecord[] {
@@ -174,13 +173,16 @@ export class Registry {
   }
 }
 
+/** One change applied to records keyed by service id: the registry, replay and the journal all use it. */
+export function applyChange(records: Map<string, ComponentRecord>, change: Change): void {
+  if (change.op === "put") records.set(change.record.serviceId, change.record);
+  else records.delete(change.serviceId);
+}
+
 /** Replays journal changes onto records (used when loading from disk). */
 export function replay(changes: Iterable<Change>): ComponentRecord[] {
   const records = new Map<string, ComponentRecord>();
-  for (const c of changes) {
-    if (c.op === "put") records.set(c.record.serviceId, c.record);
-    else records.delete(c.serviceId);
-  }
+  for (const c of changes) applyChange(records, c);
   return [...records.values()];
 }
 

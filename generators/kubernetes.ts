@@ -5,7 +5,7 @@
  * creates namespace and storage before Services and workloads.
  */
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
-import type { ComponentIR, PipelineIR, PortIR, ResourceListIR, VolumeIR } from "../compiler/ir.ts";
+import type { ComponentIR, HealthIR, PipelineIR, PortIR, ResourceListIR, VolumeIR } from "../compiler/ir.ts";
 import { dnsLabel } from "../compiler/names.ts";
 import { sortKeys } from "../compiler/source.ts";
 import type { Generator, GeneratorOptions, GeneratorResult, OutputFile } from "./generator.ts";
@@ -140,7 +140,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
     diagnostics.push(...wired.diagnostics);
     const labels = labelsFor(name, c.kind);
 
-    const servicePorts = serviceablePorts(c);
+    const servicePorts = servedPorts(c).map((p) => ({ name: portName(p), port: p.containerPort, protocol: p.protocol }));
     if (servicePorts.length) objects.push(service(meta(name, labels, true), selectorFor(name), servicePorts));
     for (const [i, p] of c.ports.entries()) {
       if (p.hostPort === undefined) continue;
@@ -165,14 +165,8 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
         env: Object.entries(wired.env).map(([k, v]) => ({ name: k, value: v })),
         ports: containerPorts(c),
         resources: c.resources && compact({ requests: quantities(c.resources.requests), limits: quantities(c.resources.limits) }),
-        readinessProbe: c.health && { httpGet: { path: c.health.path, port: c.health.port }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-        livenessProbe: c.health && {
-          httpGet: { path: c.health.path, port: c.health.port },
-          initialDelaySeconds: 10,
-          periodSeconds: 10,
-          timeoutSeconds: 5,
-          failureThreshold: 3,
-        },
+        readinessProbe: c.health && httpProbe(c.health),
+        livenessProbe: c.health && httpProbe(c.health, 10),
         volumeMounts: mounts.mounts,
       },
       volumes: mounts.volumes,
@@ -300,21 +294,31 @@ function deployment(metadata: K8sObject["metadata"], selector: Record<string, st
   };
 }
 
-/** Service ports: every declared port, else the serving port found in env. */
-function serviceablePorts(c: ComponentIR): ServicePort[] {
-  if (c.ports.length) return c.ports.map((p) => ({ name: portName(p), port: p.containerPort, protocol: p.protocol }));
-  return c.serving ? [{ name: "serve", port: c.serving.port, protocol: c.serving.protocol }] : [];
+/** The ports a component serves: every declared port, else the serving port found in env. */
+function servedPorts(c: ComponentIR): PortIR[] {
+  if (c.ports.length) return c.ports;
+  return c.serving ? [{ containerPort: c.serving.port, protocol: c.serving.protocol }] : [];
 }
 
 function containerPorts(c: ComponentIR): unknown[] {
-  const ports = c.ports.length ? c.ports : c.serving ? [{ containerPort: c.serving.port, protocol: c.serving.protocol }] : [];
   const used = new Set<string>();
-  return ports.map((p) => {
-    let name: string | undefined = "name" in p ? portName(p as PortIR) : undefined;
+  return servedPorts(c).map((p) => {
+    let name = p.name !== undefined ? portName(p) : undefined;
     if (name && used.has(name)) name = undefined;
     if (name) used.add(name);
     return compact({ name, containerPort: p.containerPort, protocol: p.protocol === "TCP" ? undefined : p.protocol });
   });
+}
+
+/** Readiness (no delay) and liveness (after `initialDelaySeconds`) share one HTTP check. */
+function httpProbe(health: HealthIR, initialDelaySeconds?: number) {
+  return {
+    httpGet: { path: health.path, port: health.port },
+    ...(initialDelaySeconds !== undefined && { initialDelaySeconds }),
+    periodSeconds: 10,
+    timeoutSeconds: 5,
+    failureThreshold: 3,
+  };
 }
 
 /** A port name Kubernetes accepts (IANA service name: ≤ 15, lower case, a letter, no '--'), else `<proto>-<port>`. */
