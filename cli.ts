@@ -6,7 +6,10 @@
 import { generate, validate } from "./compiler/compile.ts";
 import { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "./compiler/diagnostics.ts";
+import { parseDuration } from "./compiler/duration.ts";
+import { CONTROL_PLANE_DEFAULTS } from "./compiler/ir.ts";
 import { defaultRegistry } from "./generators/mod.ts";
+import { controlPlaneHttpPort } from "./generators/local.ts";
 import { type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "./generators/generator.ts";
 import { VERSION } from "./version.ts";
 
@@ -21,6 +24,15 @@ export interface Io {
   isTerminal: boolean;
   /** The CUE evaluator, created on first use. */
   cue(): Promise<CueEngine>;
+  /** Creates the directory a file will be written in. */
+  makeParentDir(path: string): Promise<void>;
+  /**
+   * Runs a bash script with extra env, its output on ours; Ctrl-C and SIGTERM
+   * are passed on as SIGTERM. Resolves with its exit status.
+   */
+  runScript(script: string, env: Record<string, string>): Promise<number>;
+  /** Resolves with the signal's name on Ctrl-C or SIGTERM (long-running commands). */
+  untilStopped(): Promise<string>;
 }
 
 const HELP = {
@@ -29,11 +41,16 @@ const HELP = {
 Usage:
   flowctl validate [--format text|json] FILE...
   flowctl translate -f FILE [-t TARGET] [-o DIR] [--format text|json]
+  flowctl run [OPTIONS] FILE
+  flowctl controlplane [--port 8080] [--http-port 8081] [--db PATH | --in-memory]
   flowctl --version
 
 Commands:
   validate    check pipeline files and report every problem
   translate   generate the files of a target (default: spec.driver, else docker-compose)
+  run         run a pipeline on this machine (the local target, without writing it out)
+  controlplane
+              serve the control plane that components register with
 
 FILE may be - to read standard input. Run 'flowctl COMMAND --help' for a command's options.
 Exit codes: 0 ok, 1 invalid input, 2 usage error. NO_COLOR turns colours off.
@@ -46,6 +63,42 @@ problem as file:line:col severity CODE: message (hint: ...).
 Options:
   --format text|json   json prints {"diagnostics": [...]} on standard output
   -h, --help           show this help
+`,
+  run: `Usage: flowctl run [OPTIONS] FILE
+
+Runs a pipeline on this machine, as the local target's run.sh would, without
+writing it out: the control plane runs inside this process, then each
+component starts in order (commands as processes, images with docker run).
+Output goes to the terminal as [component] lines and to LOG-DIR/<component>.log.
+Ctrl-C or SIGTERM stops everything in reverse order.
+
+Options:
+  --log-dir DIR     where the logs go (default: logs)
+  --state-dir DIR   the control plane's store (default: .flowctl)
+  --in-memory       keep no control-plane store
+  -h, --help        show this help
+  Options of the local target (see flowctl translate --help) apply too.
+`,
+  controlplane: `Usage: flowctl controlplane [OPTIONS]
+
+Serves the control plane: components register and heartbeat over gRPC
+(flowctl.v1.ControlPlaneService and the older flowctl.ControlPlane), and
+operators read /health, /metrics (Prometheus) and /api/services over HTTP.
+Registrations and pipeline runs are kept in a file and survive a restart.
+Stops on Ctrl-C or SIGTERM.
+
+Options:
+  --address ADDR            listen address (default: 0.0.0.0)
+  --port PORT               gRPC port, 0 for any free one (default: 8080)
+  --http-port PORT|off      HTTP port for operators (default: 8081)
+  --heartbeat-ttl DURATION  silence after which a component is unhealthy (default: 30s)
+  --janitor-interval DURATION
+                            how often silence is checked (default: 10s, or a
+                            third of the TTL when that is shorter)
+  --db PATH                 the store's file (default: ~/.flowctl/registry.db)
+  --in-memory               keep nothing across restarts
+  --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
+  -h, --help                show this help
 `,
 };
 
@@ -134,6 +187,11 @@ export async function main(args: string[], io: Io): Promise<number> {
         return await runValidate(rest, io);
       case "translate":
         return await runTranslate(rest, io);
+      case "run":
+        return await runPipeline(rest, io);
+      case "controlplane":
+      case "control-plane":
+        return await runControlPlaneCommand(rest, io);
       case "--version":
       case "version":
         io.stdout(`flowctl ${VERSION}\n`);
@@ -242,7 +300,7 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
   const runs = targets.map((target) => {
     const r = generate(checked.pipelines, { target, registry, generatorOptions });
     const prefix = targets.length > 1 ? `${r.target}/` : "";
-    return { ...r, files: r.files.map((f) => ({ path: prefix + f.path, content: f.content })) };
+    return { ...r, files: r.files.map((f) => ({ ...f, path: prefix + f.path })) };
   });
   const failed = hasErrors(checked.diagnostics) || runs.some((r) => hasErrors(r.diagnostics));
   const files = failed ? [] : runs.flatMap((r) => r.files);
@@ -333,6 +391,133 @@ function targetOptions(flags: Flags, targets: (string | undefined)[], registry: 
   return out;
 }
 
+async function runControlPlaneCommand(args: string[], io: Io): Promise<number> {
+  const flags = parseFlags(args, {
+    "--address": "address",
+    "--port": "port",
+    "--http-port": "httpPort",
+    "--heartbeat-ttl": "ttl",
+    "--janitor-interval": "sweep",
+    "--db": "db",
+    "--advertise": "advertise",
+  }, { "--in-memory": "inMemory" });
+  if (flags.help) {
+    io.stdout(HELP.controlplane);
+    return 0;
+  }
+  if (flags.positional.length) throw new UsageError(`controlplane takes no arguments, not ${JSON.stringify(flags.positional[0])}`);
+  const v = flags.values;
+  const port = portFlag("--port", v.port ?? "8080");
+  const httpPort = v.httpPort === "off" ? undefined : portFlag("--http-port", v.httpPort ?? "8081");
+  const heartbeatTtlMs = durationFlag("--heartbeat-ttl", v.ttl ?? "30s");
+  const inMemory = v.inMemory === "true";
+  if (inMemory && v.db !== undefined) throw new UsageError("use --db PATH or --in-memory, not both");
+  const home = io.env("HOME");
+  const db = inMemory ? undefined : v.db ?? (home ? `${home}/.flowctl/registry.db` : undefined);
+  if (!inMemory && db === undefined) throw new UsageError("HOME is not set: give --db PATH or --in-memory");
+  const options = {
+    address: v.address ?? "0.0.0.0",
+    port,
+    httpPort,
+    db,
+    heartbeatTtlMs,
+    // Go's default is 10s; with a short TTL that would leave silent components healthy for long.
+    sweepIntervalMs: v.sweep !== undefined
+      ? durationFlag("--janitor-interval", v.sweep)
+      : Math.min(10_000, Math.max(100, heartbeatTtlMs / 3)),
+    advertise: v.advertise,
+    log: (line: string) => io.stderr(`flowctl controlplane: ${line}\n`),
+  };
+  if (db) await io.makeParentDir(db);
+  const { startControlPlane } = await import("./controlplane/server.ts");
+  let cp;
+  try {
+    cp = await startControlPlane(options);
+  } catch (err) {
+    throw new InputError(err instanceof Error ? err.message : String(err));
+  }
+  io.stderr(
+    `flowctl controlplane: gRPC on ${options.address}:${cp.grpcPort}` +
+      (cp.httpPort === undefined ? "" : `, HTTP on ${options.address}:${cp.httpPort}`) +
+      `, ${db ? `store ${db}` : "in memory"}\n`,
+  );
+  const signal = await io.untilStopped();
+  io.stderr(`flowctl controlplane: ${signal}, stopping\n`);
+  await cp.close();
+  return 0;
+}
+
+async function runPipeline(args: string[], io: Io): Promise<number> {
+  const registry = defaultRegistry();
+  const local = registry.get("local")!;
+  const optionFlags: Record<string, string> = {};
+  for (const o of local.options ?? []) optionFlags[`--${o.name}`] = `option:${o.name}`;
+  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", ...optionFlags }, {
+    "--in-memory": "inMemory",
+  });
+  if (flags.help) {
+    io.stdout(HELP.run);
+    return 0;
+  }
+  if (flags.positional.length !== 1) throw new UsageError("run needs one FILE");
+  const generatorOptions = targetOptions(flags, ["local"], registry);
+  const input = await readInput(flags.positional[0], io);
+  const checked = validate(input.text, { filename: input.name, cue: await io.cue() });
+  printDiagnostics(checked.diagnostics, io);
+  if (hasErrors(checked.diagnostics)) return 1;
+  if (checked.pipelines.length !== 1) {
+    throw new InputError(`${input.name} holds ${checked.pipelines.length} pipelines; run takes one (use translate -t local -o DIR)`);
+  }
+  const generated = generate(checked.pipelines, { target: "local", registry, generatorOptions });
+  printDiagnostics(generated.diagnostics, io);
+  if (hasErrors(generated.diagnostics)) return 1;
+
+  const ir = checked.pipelines[0];
+  const logDir = flags.values.logDir ?? "logs";
+  const stateDir = flags.values.stateDir ?? ".flowctl";
+  const env: Record<string, string> = { FLOWCTL_LOG_DIR: logDir, FLOWCTL_STATE_DIR: stateDir };
+  // The bundled control plane runs here, as Go flowctl's embedded one does; the script then uses it.
+  let cp: { close(): Promise<void> } | undefined;
+  const cpIr = ir.controlPlane;
+  if (cpIr.enabled && !cpIr.command && cpIr.image === CONTROL_PLANE_DEFAULTS.image) {
+    const { startControlPlane } = await import("./controlplane/server.ts");
+    const db = flags.values.inMemory === "true" ? undefined : `${stateDir}/registry.db`;
+    if (db) await io.makeParentDir(db);
+    const ttl = parseDuration(cpIr.heartbeatTTL)! / 1e6;
+    try {
+      cp = await startControlPlane({
+        address: "127.0.0.1",
+        port: cpIr.port,
+        httpPort: controlPlaneHttpPort(ir, generatorOptions),
+        db,
+        heartbeatTtlMs: ttl,
+        sweepIntervalMs: Math.min(10_000, Math.max(100, ttl / 3)),
+        log: (line) => io.stderr(`[control-plane] ${line}\n`),
+      });
+    } catch (err) {
+      throw new InputError(err instanceof Error ? err.message : String(err));
+    }
+    env.FLOWCTL_CONTROL_PLANE = "external";
+  }
+  try {
+    return await io.runScript(generated.files[0].content, env);
+  } finally {
+    await cp?.close();
+  }
+}
+
+function portFlag(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${flag} needs a port number 0-65535, not ${JSON.stringify(text)}`);
+  return n;
+}
+
+function durationFlag(flag: string, text: string): number {
+  const ns = parseDuration(text);
+  if (!ns) throw new UsageError(`${flag} needs a duration such as 30s or 1m, not ${JSON.stringify(text)}`);
+  return Math.max(1, Math.round(ns / 1e6));
+}
+
 function printDiagnostics(diagnostics: Diagnostic[], io: Io, target?: string): void {
   const color = io.isTerminal && io.env("NO_COLOR") === undefined;
   for (const d of diagnostics) {
@@ -359,7 +544,8 @@ export function denoIo(): Io {
         const path = `${dir}/${f.path}`;
         await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
         const tmp = `${path}.flowctl-tmp`;
-        await Deno.writeTextFile(tmp, f.content);
+        await Deno.writeTextFile(tmp, f.content, { mode: f.executable ? 0o755 : 0o644 });
+        if (f.executable) await Deno.chmod(tmp, 0o755); // mode is masked by umask on create
         await Deno.rename(tmp, path);
       }
     },
@@ -373,6 +559,34 @@ export function denoIo(): Io {
       }
     },
     isTerminal: Deno.stderr.isTerminal(),
+    async makeParentDir(path) {
+      const slash = path.lastIndexOf("/");
+      if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+    },
+    async runScript(script, env) {
+      const child = new Deno.Command("bash", {
+        args: ["-c", script, "run.sh"],
+        env,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+      const forward = () => {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* it has exited already */ }
+      };
+      for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, forward);
+      try {
+        return (await child.status).code;
+      } finally {
+        for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, forward);
+      }
+    },
+    untilStopped: () =>
+      new Promise((resolve) => {
+        for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => resolve(signal));
+      }),
     cue() {
       engine ??= import("./host/cue_wasm.ts").then(async (m) => createCueEngine(await m.loadCueWasm()));
       return engine;

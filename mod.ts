@@ -34,7 +34,7 @@ export {
   type Severity,
 } from "./compiler/diagnostics.ts";
 export type * from "./compiler/ir.ts";
-export { BUILTIN_GENERATORS, defaultRegistry, dockerCompose, kubernetes, nomad } from "./generators/mod.ts";
+export { BUILTIN_GENERATORS, defaultRegistry, dockerCompose, kubernetes, local, nomad } from "./generators/mod.ts";
 export {
   type Generator,
   type GeneratorOption,

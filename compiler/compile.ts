@@ -111,7 +111,7 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
       used.add(prefix);
       prefix += "/";
     }
-    for (const f of out.files) files.push({ path: prefix + f.path, content: f.content });
+    for (const f of out.files) files.push({ ...f, path: prefix + f.path });
   });
   const sorted = sortDiagnostics(diagnostics);
   return { target, diagnostics: sorted, files: hasErrors(sorted) ? [] : files };

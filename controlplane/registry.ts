@@ -1,8 +1,8 @@
 /**
  * The control plane's state machine: components register, heartbeat and are
  * discovered; a sweep marks silent ones unhealthy. Pure: the clock is passed
- * in, and every change goes through `Journal.append` (persistence, if any)
- * before it is applied, so an acknowledged change is never lost.
+ * in, and every change is also handed to the store (bucket `services`), whose
+ * flush the server awaits before it answers.
  *
  * Behaviour follows the Go flowctl control plane (flowctl-anchor.md §c):
  * ids come from component_id, else the component's id, else `<type>-<time>`;
@@ -10,6 +10,7 @@
  * heartbeat status keeps the current one; metrics merge; listing hides
  * non-HEALTHY components unless asked.
  */
+import type { Store } from "./store.ts";
 
 export type ComponentType = "UNSPECIFIED" | "SOURCE" | "PROCESSOR" | "CONSUMER";
 export type HealthStatus = "UNKNOWN" | "STARTING" | "HEALTHY" | "DEGRADED" | "UNHEALTHY" | "STOPPING";
@@ -38,19 +39,19 @@ export interface ComponentRecord {
 
 /** Errors carry the gRPC status a transport answers with. */
 export class ControlPlaneError extends Error {
-  constructor(readonly code: "INVALID_ARGUMENT" | "NOT_FOUND" | "RESOURCE_EXHAUSTED", message: string) {
+  constructor(
+    readonly code: "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "RESOURCE_EXHAUSTED" | "FAILED_PRECONDITION",
+    message: string,
+  ) {
     super(message);
   }
 }
 
-/** One change to the registry, as the journal stores it. */
-export type Change =
-  | { op: "put"; record: ComponentRecord }
-  | { op: "delete"; serviceId: string };
-
-/** Where changes are made durable; `append` returns once the change would survive a crash. */
-export interface Journal {
-  append(change: Change): void;
+/** What a component is told when it registers. */
+export interface Registration {
+  serviceId: string;
+  assignedTopics: string[];
+  connectionInfo: Record<string, string>;
 }
 
 export const LIMITS = {
@@ -64,17 +65,18 @@ export interface RegistryOptions {
   heartbeatTtlMs: number;
   /** Told to components in `connection_info`. */
   endpoint: string;
-  journal?: Journal;
+  store?: Store;
 }
 
 export class Registry {
   private records = new Map<string, ComponentRecord>();
 
-  constructor(private options: RegistryOptions, initial: Iterable<ComponentRecord> = []) {
-    for (const r of initial) this.records.set(r.serviceId, r);
+  /** `initial`: the `services` bucket a store was opened with. */
+  constructor(private options: RegistryOptions, initial: Map<string, unknown> = new Map()) {
+    for (const [id, r] of initial) this.records.set(id, r as ComponentRecord);
   }
 
-  register(component: ComponentInfo, componentId: string, now: number) {
+  register(component: ComponentInfo, componentId: string, now: number): Registration {
     checkText("component_id", componentId);
     checkComponent(component);
     const serviceId = componentId || component.id || `${component.type.toLowerCase()}-${now * 1e6}`;
@@ -87,7 +89,7 @@ export class Registry {
       registeredAt: previous?.registeredAt ?? now,
       lastHeartbeat: now,
     };
-    this.apply({ op: "put", record });
+    this.put(record);
     const produces = component.type === "SOURCE" || component.type === "PROCESSOR";
     return {
       serviceId,
@@ -98,7 +100,8 @@ export class Registry {
 
   unregister(serviceId: string): void {
     this.get(serviceId);
-    this.apply({ op: "delete", serviceId });
+    this.records.delete(serviceId);
+    this.options.store?.append({ bucket: "services", key: serviceId });
   }
 
   heartbeat(serviceId: string, status: HealthStatus, metrics: Record<string, string>, now: number): void {
@@ -106,10 +109,7 @@ export class Registry {
     checkMap("metrics", metrics);
     const merged = { ...current.metrics, ...metrics };
     checkMap("metrics", merged);
-    this.apply({
-      op: "put",
-      record: { ...current, status: status === "UNKNOWN" ? current.status : status, metrics: merged, lastHeartbeat: now },
-    });
+    this.put({ ...current, status: status === "UNKNOWN" ? current.status : status, metrics: merged, lastHeartbeat: now });
   }
 
   status(serviceId: string): ComponentRecord {
@@ -137,7 +137,7 @@ export class Registry {
     const expired: string[] = [];
     for (const r of this.sorted()) {
       if (r.status === "HEALTHY" && r.lastHeartbeat < now - this.options.heartbeatTtlMs) {
-        this.apply({ op: "put", record: { ...r, status: "UNHEALTHY" } });
+        this.put({ ...r, status: "UNHEALTHY" });
         expired.push(r.serviceId);
       }
     }
@@ -162,10 +162,9 @@ export class Registry {
     return r;
   }
 
-  /** Durable first, then visible: a change the journal refused is not applied. */
-  private apply(change: Change): void {
-    this.options.journal?.append(change);
-    applyChange(this.records, change);
+  private put(record: ComponentRecord): void {
+    this.options.store?.append({ bucket: "services", key: record.serviceId, value: record });
+    this.records.set(record.serviceId, record);
   }
 
   private sorted(): ComponentRecord[] {
@@ -173,26 +172,13 @@ export class Registry {
   }
 }
 
-/** One change applied to records keyed by service id: the registry, replay and the journal all use it. */
-export function applyChange(records: Map<string, ComponentRecord>, change: Change): void {
-  if (change.op === "put") records.set(change.record.serviceId, change.record);
-  else records.delete(change.serviceId);
-}
-
-/** Replays journal changes onto records (used when loading from disk). */
-export function replay(changes: Iterable<Change>): ComponentRecord[] {
-  const records = new Map<string, ComponentRecord>();
-  for (const c of changes) applyChange(records, c);
-  return [...records.values()];
-}
-
-function checkText(field: string, text: string): void {
+export function checkText(field: string, text: string): void {
   if (text.length > LIMITS.maxText) {
     throw new ControlPlaneError("RESOURCE_EXHAUSTED", `${field} is longer than ${LIMITS.maxText} characters`);
   }
 }
 
-function checkMap(field: string, map: Record<string, string>): void {
+export function checkMap(field: string, map: Record<string, string>): void {
   const entries = Object.entries(map);
   if (entries.length > LIMITS.maxEntries) {
     throw new ControlPlaneError("RESOURCE_EXHAUSTED", `${field} has more than ${LIMITS.maxEntries} entries`);

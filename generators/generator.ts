@@ -10,6 +10,8 @@ export interface OutputFile {
   /** Relative path, `/`-separated. */
   path: string;
   content: string;
+  /** Written with the executable bit (scripts). */
+  executable?: boolean;
 }
 
 export interface GeneratorResult {

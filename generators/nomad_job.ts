@@ -3,6 +3,7 @@
  * (`nomad job run x.nomad.hcl`) and the API JSON (`nomad job run -json`).
  * Both are written from this one model, so they describe the same job.
  */
+import { nanos } from "../compiler/duration.ts";
 import { compact } from "./compact.ts";
 import { attr, block, type HclBody, Heredoc, mapBlock, renderBody } from "./hcl_output.ts";
 
@@ -260,13 +261,4 @@ export function jobToApiJson(job: NomadJob): string {
     }),
   };
   return JSON.stringify(api, null, 2) + "\n";
-}
-
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** A Go duration (`10s`, `1m30s`) in nanoseconds. */
-export function nanos(duration: string): number {
-  let total = 0;
-  for (const m of duration.matchAll(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g)) total += Number(m[1]) * UNIT_NS[m[2]];
-  return Math.round(total);
 }

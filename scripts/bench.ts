@@ -6,6 +6,7 @@ import { compile, generate, validate } from "../compiler/compile.ts";
 import { createCueEngine } from "../compiler/cue.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { loadCueWasm } from "../host/cue_wasm.ts";
+import { benchControlPlane } from "./bench_controlplane.ts";
 
 const RUNS = 5;
 const root = new URL("../", import.meta.url).pathname;
@@ -111,4 +112,5 @@ if (import.meta.main) {
     log(`1,000 components → ${target.padEnd(15)} generate ${ms(median(times)).padStart(9)}, whole compile ${ms(median(whole)).padStart(9)}`);
   }
   log(`peak RSS during warm compiles: ${(peak / 2 ** 20).toFixed(0)} MiB`);
+  await benchControlPlane(1000, 10, log);
 }

@@ -2,7 +2,7 @@
 # Debian tools that the tests run against generated files. Installs the
 # missing ones with apt-get (the test machines are Debian, and we are root).
 set -euo pipefail
-tools=(yamllint)
+tools=(yamllint shellcheck)
 missing=()
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || missing+=("$tool")

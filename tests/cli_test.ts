@@ -25,6 +25,9 @@ async function run(args: string[], files: Record<string, string> = {}, stdin = "
     env: () => undefined,
     isTerminal: false,
     cue,
+    makeParentDir: () => Promise.resolve(),
+    runScript: () => Promise.reject(new Error("not in these tests")),
+    untilStopped: () => new Promise(() => {}),
   };
   const code = await main(args, io);
   return { code, ...out };
@@ -88,7 +91,7 @@ Deno.test("cli: -t all -o writes a folder per target; --format json says what ea
   const r = await run(["translate", "-f", "fixtures/ports_health.yaml", "-t", "all", "-o", "out/all", "--format", "json"]);
   assert.equal(r.code, 0, r.stderr);
   const parsed = JSON.parse(r.stdout);
-  assert.deepEqual(parsed.targets.map((t: { target: string }) => t.target), ["docker-compose", "kubernetes", "nomad"]);
+  assert.deepEqual(parsed.targets.map((t: { target: string }) => t.target), ["docker-compose", "kubernetes", "local", "nomad"]);
   const k8s = parsed.targets[1];
   assert(k8s.diagnostics.some((d: { code: string; line: number }) => d.code === "W_TARGET_DROPPED" && d.line === 10));
   const paths = r.written.get("out/all")!.map((f) => f.path);
@@ -161,7 +164,7 @@ Deno.test("cli: a missing file is an input error (exit 1) without a stack trace"
 });
 
 Deno.test("cli: --help and --version exit 0", async () => {
-  for (const args of [["--help"], ["translate", "--help"], ["validate", "-h"], ["--version"]]) {
+  for (const args of [["--help"], ["translate", "--help"], ["validate", "-h"], ["run", "--help"], ["controlplane", "--help"], ["--version"]]) {
     const r = await run(args);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /flowctl|Usage/);
@@ -178,4 +181,49 @@ Deno.test("cli: the real entry point runs as a subprocess", async () => {
   const stderr = new TextDecoder().decode(p.stderr);
   assert.equal(p.code, 1);
   assert.match(stderr, /^fixtures\/invalid\/not_yaml\.yaml:4:1 error E_SYNTAX: /m);
+});
+
+Deno.test("cli: controlplane and run reject bad options as usage errors (exit 2)", async () => {
+  const cases: [string[], RegExp][] = [
+    [["controlplane", "--port", "http"], /--port needs a port number 0-65535, not "http"/],
+    [["controlplane", "--port", "70000"], /--port needs a port number/],
+    [["controlplane", "--heartbeat-ttl", "soon"], /--heartbeat-ttl needs a duration such as 30s or 1m, not "soon"/],
+    [["controlplane", "--db", "x.db", "--in-memory"], /use --db PATH or --in-memory, not both/],
+    [["controlplane", "extra"], /controlplane takes no arguments/],
+    [["run"], /run needs one FILE/],
+    [["run", "--max-restarts", "many", "fixtures/commands.yaml"], /--max-restarts needs a number, not "many"/],
+    [["run", "--namespace", "x", "fixtures/commands.yaml"], /unknown option "--namespace"/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await run(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, pattern);
+  }
+});
+
+Deno.test("cli: run reports an invalid pipeline or one the local target cannot run, and starts nothing (exit 1)", async () => {
+  const r = await run(["run", "fixtures/anchors_merge.yaml"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^fixtures\/anchors_merge\.yaml:3:37 error E_PORT_CONFLICT: /m);
+  const multi = await run(["run", "fixtures/multi_document.yaml"]);
+  assert.equal(multi.code, 1);
+  assert.match(multi.stderr, /holds 2 pipelines; run takes one/);
+});
+
+Deno.test("cli: controlplane on a port that is taken exits 1 with a message, not a stack trace", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  try {
+    const p = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "cli.ts", "controlplane", "--address", "127.0.0.1", "--port", "0", "--http-port", String(port), "--in-memory"],
+      cwd: new URL(".", ROOT).pathname,
+      env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(p.stderr);
+    assert.equal(p.code, 1);
+    assert.match(stderr, new RegExp(`^flowctl: cannot listen on 127\\.0\\.0\\.1:${port} for HTTP: `, "m"));
+    assert.doesNotMatch(stderr, /at .*\.ts:\d+/);
+  } finally {
+    listener.close();
+  }
 });

@@ -1,6 +1,7 @@
-/** The control plane's registry and its file journal, with a fake clock: no sockets, no waiting. */
+/** The control plane's registry, pipeline runs and file store, with a fake clock: no sockets, no waiting. */
 import assert from "node:assert/strict";
-import { FileJournal } from "../controlplane/file_journal.ts";
+import { FileStore } from "../controlplane/file_store.ts";
+import { PipelineRuns } from "../controlplane/runs.ts";
 import { type ComponentInfo, ControlPlaneError, LIMITS, Registry } from "../controlplane/registry.ts";
 
 const info = (id: string, type: ComponentInfo["type"], extra: Partial<ComponentInfo> = {}): ComponentInfo => ({
@@ -81,53 +82,106 @@ Deno.test("registry: huge metadata is RESOURCE_EXHAUSTED and changes nothing", (
   assert.deepEqual(r.all(), []);
 });
 
-Deno.test("file journal: registrations survive a restart; unregistered ones stay gone", async () => {
+async function withStore(fn: (path: string) => Promise<void>) {
   const dir = await Deno.makeTempDir();
-  const path = `${dir}/registry.jsonl`;
-  const first = FileJournal.open(path);
-  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", journal: first.journal }, first.records);
-  r.register(info("a", "SOURCE"), "", 1);
-  r.register(info("b", "CONSUMER"), "", 1);
-  r.heartbeat("a", "HEALTHY", { n: "7" }, 2);
-  r.unregister("b");
-  first.journal.close();
-  const again = FileJournal.open(path);
-  const restored = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", journal: again.journal }, again.records);
-  assert.deepEqual(restored.all().map((x) => [x.serviceId, x.metrics]), [["a", { n: "7" }]]);
-  again.journal.close();
-  await Deno.remove(dir, { recursive: true });
-});
+  try {
+    await fn(`${dir}/registry.db`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
 
-Deno.test("file journal: a line cut short by a crash is dropped, everything before it is kept", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/registry.jsonl`;
-  const { journal, records } = FileJournal.open(path);
-  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", journal }, records);
-  r.register(info("kept", "SOURCE"), "", 1);
-  journal.close();
-  await Deno.writeTextFile(path, '{"op":"put","record":{"serviceId":"torn"', { append: true });
-  const after = FileJournal.open(path);
-  assert.deepEqual(after.records.map((x) => x.serviceId), ["kept"]);
-  // The torn bytes are gone, so the next change starts on a clean line.
-  const r2 = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", journal: after.journal }, after.records);
-  r2.register(info("next", "SOURCE"), "", 2);
-  after.journal.close();
-  assert.deepEqual(FileJournal.open(path).records.map((x) => x.serviceId).sort(), ["kept", "next"]);
-  await Deno.remove(dir, { recursive: true });
-});
+const openRegistry = (path: string) => {
+  const { store, data } = FileStore.open(path);
+  return { store, data, registry: new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", store }, data.services) };
+};
 
-Deno.test("file journal: many heartbeats compact the file and keep the latest state", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/registry.jsonl`;
-  const { journal, records } = FileJournal.open(path);
-  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", journal }, records);
-  r.register(info("a", "SOURCE"), "", 0);
-  for (let i = 1; i <= 2500; i++) r.heartbeat("a", "HEALTHY", { i: String(i) }, i);
-  journal.close();
-  const lines = (await Deno.readTextFile(path)).split("\n").length - 1;
-  assert(lines < 1000, `compacted to ${lines} lines`);
-  const reopened = FileJournal.open(path);
-  assert.deepEqual(reopened.records[0].metrics, { i: "2500" });
-  reopened.journal.close();
-  await Deno.remove(dir, { recursive: true });
+Deno.test("file store: registrations and runs survive a restart; unregistered ones stay gone", () =>
+  withStore(async (path) => {
+    const first = openRegistry(path);
+    const runs = new PipelineRuns(first.store, first.data.runs);
+    first.registry.register(info("a", "SOURCE"), "", 1);
+    first.registry.register(info("b", "CONSUMER"), "", 1);
+    first.registry.heartbeat("a", "HEALTHY", { n: "7" }, 2);
+    first.registry.unregister("b");
+    runs.create({ runId: "r1", pipelineName: "p", configYaml: "x: 1", componentIds: ["a"] }, 3);
+    runs.update("r1", "RUNNING", undefined, "", 4);
+    await first.store.flush();
+    first.store.close();
+    const again = openRegistry(path);
+    assert.deepEqual(again.registry.all().map((x) => [x.serviceId, x.metrics]), [["a", { n: "7" }]]);
+    const run = new PipelineRuns(again.store, again.data.runs).get("r1");
+    assert.equal(run.status, "RUNNING");
+    assert.equal(run.configYaml, "x: 1");
+    again.store.close();
+  }));
+
+Deno.test("file store: a line cut short by a crash is dropped, everything before it is kept", () =>
+  withStore(async (path) => {
+    const first = openRegistry(path);
+    first.registry.register(info("kept", "SOURCE"), "", 1);
+    await first.store.flush();
+    first.store.close();
+    await Deno.writeTextFile(path, '{"bucket":"services","key":"torn","value":{"serv', { append: true });
+    const after = openRegistry(path);
+    assert.deepEqual(after.registry.all().map((x) => x.serviceId), ["kept"]);
+    // The torn bytes are gone, so the next change starts on a clean line.
+    after.registry.register(info("next", "SOURCE"), "", 2);
+    await after.store.flush();
+    after.store.close();
+    const last = openRegistry(path);
+    assert.deepEqual(last.registry.all().map((x) => x.serviceId), ["kept", "next"]);
+    last.store.close();
+  }));
+
+Deno.test("file store: many heartbeats compact the file and keep the latest state", () =>
+  withStore(async (path) => {
+    const { store, registry } = openRegistry(path);
+    registry.register(info("a", "SOURCE"), "", 0);
+    for (let i = 1; i <= 2500; i++) {
+      registry.heartbeat("a", "HEALTHY", { i: String(i) }, i);
+      if (i % 100 === 0) await store.flush(); // compaction happens after a sync
+    }
+    await store.flush();
+    store.close();
+    const lines = (await Deno.readTextFile(path)).split("\n").length - 1;
+    assert(lines < 1000, `compacted to ${lines} lines`);
+    const reopened = openRegistry(path);
+    assert.deepEqual(reopened.registry.all()[0].metrics, { i: "2500" });
+    reopened.store.close();
+  }));
+
+Deno.test("file store: concurrent flushes all resolve and the file holds every change", () =>
+  withStore(async (path) => {
+    const { store, registry } = openRegistry(path);
+    const flushes: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++) {
+      registry.register(info(`c${i}`, "SOURCE"), "", i);
+      flushes.push(store.flush());
+    }
+    await Promise.all(flushes);
+    // Read back through a second handle, as a restarted process would.
+    const other = openRegistry(path);
+    assert.equal(other.registry.all().length, 50);
+    other.store.close();
+    store.close();
+  }));
+
+Deno.test("pipeline runs: create, update, stop, list newest first with filters and a default limit of 10", () => {
+  const runs = new PipelineRuns();
+  for (let i = 1; i <= 12; i++) runs.create({ runId: `r${i}`, pipelineName: i % 2 ? "odd" : "even", configYaml: "", componentIds: [] }, i);
+  assert.equal(runs.get("r1").status, "STARTING");
+  assert.equal(runs.get("r1").pipelineId, "odd");
+  assert.deepEqual(runs.list("", "UNKNOWN", 0).map((r) => r.runId), ["r12", "r11", "r10", "r9", "r8", "r7", "r6", "r5", "r4", "r3"]);
+  assert.deepEqual(runs.list("odd", "UNKNOWN", 2).map((r) => r.runId), ["r11", "r9"]);
+  const done = runs.update("r2", "COMPLETED", undefined, "", 50);
+  assert.equal(done.endTime, 50);
+  assert.equal(runs.update("r2", "UNKNOWN", undefined, "late", 60).status, "COMPLETED");
+  assert.deepEqual(runs.list("", "COMPLETED", 0).map((r) => r.runId), ["r2"]);
+  const stopped = runs.stop("r3", 70);
+  assert.deepEqual([stopped.status, stopped.endTime], ["STOPPED", 70]);
+  assert.equal(runs.stop("r2", 80).status, "COMPLETED", "a finished run stays as it ended");
+  assert.throws(() => runs.create({ runId: "r1", pipelineName: "", configYaml: "", componentIds: [] }, 1), /exists/);
+  assert.throws(() => runs.create({ runId: "", pipelineName: "", configYaml: "", componentIds: [] }, 1), /run_id is empty/);
+  assert.throws(() => runs.get("nope"), (e) => e instanceof ControlPlaneError && e.code === "NOT_FOUND");
 });

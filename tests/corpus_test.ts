@@ -10,6 +10,7 @@ import { defaultRegistry } from "../generators/mod.ts";
 import { composeErrors } from "./compose_schema.ts";
 import { kubernetesErrors } from "./kubernetes_check.ts";
 import { nomadErrors } from "./nomad_check.ts";
+import { shellErrors } from "./shell_check.ts";
 import { cue } from "./helpers.ts";
 
 const CORPUS = new URL("../../shared/corpus/real/", import.meta.url);
@@ -75,11 +76,15 @@ const VERDICTS: Record<string, "valid" | string[]> = {
 };
 
 /**
- * Kubernetes and Nomad: a file that fails validation fails the same way there.
- * A valid one translates, except these, which the target cannot express
- * (command-only components on Kubernetes; `$HOME`/relative host paths on both).
+ * Kubernetes, Nomad and local: a file that fails validation fails the same way
+ * there. A valid one translates, except these, which the target cannot express
+ * (command-only components on Kubernetes; `$HOME`/relative host paths on both
+ * cluster targets; ports two components share on one machine for local).
  */
-const CLUSTER_ERRORS: Record<string, { kubernetes?: string[]; nomad?: string[] }> = {
+const TARGET_ERRORS: Record<string, { kubernetes?: string[]; nomad?: string[]; local?: string[] }> = {
+  // Health on 8080, where the control plane listens: both would be on this machine.
+  "flowctl/examples-local-test.hybrid.fd7254c.yaml": { local: ["E_PORT_CONFLICT"] },
+  "flowctl/schema-test-pipeline.yaml": { local: ["E_PORT_CONFLICT"] },
   "flowctl/examples-cdp-pipeline.cfe3bab.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"], nomad: ["E_TARGET_UNSUPPORTED"] },
   "flowctl/examples-config-base-cdp-pipeline-example.cfe3bab.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"], nomad: ["E_TARGET_UNSUPPORTED"] },
   "flowctl/quickstart-testnet-duckdb.aa80474.yaml": { kubernetes: ["E_TARGET_UNSUPPORTED"], nomad: ["E_TARGET_UNSUPPORTED"] },
@@ -135,12 +140,12 @@ for (const [file, verdict] of Object.entries(VERDICTS)) {
 }
 
 for (const file of Object.keys(VERDICTS)) {
-  for (const target of ["kubernetes", "nomad"] as const) {
+  for (const target of ["kubernetes", "nomad", "local"] as const) {
     Deno.test(`corpus: ${file} on ${target}`, async () => {
       const text = await Deno.readTextFile(new URL(file, CORPUS));
       const engine = await cue();
       const invalid = [...new Set(validate(text, { filename: file, cue: engine }).diagnostics.filter((d) => d.severity === "error").map((d) => d.code))].sort();
-      const expected = invalid.length ? invalid : CLUSTER_ERRORS[file]?.[target] ?? [];
+      const expected = invalid.length ? invalid : TARGET_ERRORS[file]?.[target] ?? [];
       const result = compile(text, { filename: file, cue: engine, registry: defaultRegistry(), target });
       const codes = [...new Set(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.code))].sort();
       assert.deepEqual(codes, expected, result.diagnostics.map((d) => `${d.line}: ${d.message}`).join("\n"));
@@ -148,7 +153,8 @@ for (const file of Object.keys(VERDICTS)) {
       if (expected.length) return assert.equal(result.files.length, 0);
       assert(result.files.length > 0);
       if (target === "kubernetes") assert.deepEqual(await kubernetesErrors(result.files.map((f) => f.content)), []);
-      else for (const f of result.files) assert.deepEqual(await nomadErrors(f.path, f.content), [], f.path);
+      else if (target === "nomad") for (const f of result.files) assert.deepEqual(await nomadErrors(f.path, f.content), [], f.path);
+      else for (const f of result.files) assert.deepEqual(await shellErrors(f.path, f.content), [], f.path);
     });
   }
 }

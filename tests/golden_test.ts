@@ -15,6 +15,7 @@ import { defaultRegistry } from "../generators/mod.ts";
 import { composeErrors } from "./compose_schema.ts";
 import { kubernetesErrors } from "./kubernetes_check.ts";
 import { nomadErrors } from "./nomad_check.ts";
+import { shellErrors } from "./shell_check.ts";
 import { cue, fixtureFiles, ROOT } from "./helpers.ts";
 
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
@@ -55,6 +56,7 @@ for (const fixture of await fixtureFiles("fixtures")) {
           checkEnvRoundTrip(f.content, result.pipelines.find((p) => f.path.startsWith(p.name) || result.pipelines.length === 1)!);
         }
         if (target === "nomad") assert.deepEqual(await nomadErrors(f.path, f.content), [], `${f.path} breaks Nomad's block table`);
+        if (target === "local") assert.deepEqual(await shellErrors(f.path, f.content), [], `${f.path} is not a clean bash script`);
       }
       if (target === "kubernetes") {
         // Each pipeline's objects are applied on their own (a folder each when a file holds several).

@@ -18,3 +18,48 @@ export async function fixtureFiles(folder: string): Promise<string[]> {
   }
   return names.sort();
 }
+
+/** Polls `check` every 50 ms until it holds; fails after `seconds`. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, seconds = 60): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Pids of processes whose environment holds `entry` (e.g. `OUT_DIR=/tmp/x`): what a run started inherits it. */
+export async function processesWithEnv(entry: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const environ = await Deno.readTextFile(`/proc/${e.name}/environ`).catch(() => "");
+    if (environ.split("\0").includes(entry)) found.push(e.name);
+  }
+  return found;
+}
+
+/**
+ * Starts `flowctl controlplane ARGS` in its own process and returns its ports
+ * (read from its start-up line); its log is drained so it never blocks on it.
+ */
+export async function spawnControlPlane(args: string[]): Promise<{ child: Deno.ChildProcess; grpcPort: number; httpPort?: number }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", new URL("cli.ts", ROOT).pathname, "controlplane", "--address", "127.0.0.1", "--port", "0", ...args],
+    env: { DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/gRPC on [\d.]+:(\d+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`control plane exited: ${text}`);
+    text += value;
+  }
+  (async () => {
+    while (!(await reader.read()).done);
+  })();
+  const http = /HTTP on [\d.]+:(\d+)/.exec(text);
+  return { child, grpcPort: Number(/gRPC on [\d.]+:(\d+)/.exec(text)![1]), httpPort: http ? Number(http[1]) : undefined };
+}

@@ -9,7 +9,7 @@ import { compile } from "../compiler/compile.ts";
 import type { ComponentIR, PipelineIR } from "../compiler/ir.ts";
 import { dnsLabel, envName } from "../compiler/names.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { nanos } from "../generators/nomad_job.ts";
+import { nanos } from "../compiler/duration.ts";
 import { cue, fixtureFiles, ROOT } from "./helpers.ts";
 import { nomadErrors, parsedJob, renderWiring } from "./nomad_check.ts";
 

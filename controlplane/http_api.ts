@@ -1,0 +1,103 @@
+/**
+ * What operators read over HTTP: `/health` (is the control plane up, and how
+ * is the pipeline), Prometheus `/metrics`, and `/api/services` (every
+ * registered component as JSON). A plain `Request → Response` function over
+ * the registry, so tests call it without a socket.
+ */
+import type { Registry } from "./registry.ts";
+
+/** Calls answered, by gRPC method and status code. */
+export class CallCounter {
+  private counts = new Map<string, number>();
+  add(method: string, code: string): void {
+    const key = `${method}\u0000${code}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  entries(): [method: string, code: string, count: number][] {
+    return [...this.counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => [...k.split("\u0000"), n] as [string, string, number]);
+  }
+}
+
+export function httpHandler(registry: Registry, calls: CallCounter, clock: () => number, startedAt: number) {
+  return (request: Request): Response => {
+    const { pathname } = new URL(request.url);
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
+    }
+    switch (pathname) {
+      case "/health":
+        return Response.json({ status: "ok", pipeline: registry.pipelineHealth(), components: registry.all().length });
+      case "/metrics":
+        return new Response(prometheusText(registry, calls, clock(), startedAt), {
+          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+        });
+      case "/api/services":
+        return Response.json({
+          pipeline_health: registry.pipelineHealth(),
+          services: registry.all().map((r) => ({
+            service_id: r.serviceId,
+            component_id: r.component.id,
+            name: r.component.name,
+            type: r.component.type,
+            status: r.status,
+            endpoint: r.component.endpoint,
+            input_event_types: r.component.inputEventTypes,
+            output_event_types: r.component.outputEventTypes,
+            metadata: r.component.metadata,
+            metrics: r.metrics,
+            registered_at: new Date(r.registeredAt).toISOString(),
+            last_heartbeat: new Date(r.lastHeartbeat).toISOString(),
+          })),
+        });
+      default:
+        return new Response("not found; try /health, /metrics or /api/services\n", { status: 404 });
+    }
+  };
+}
+
+/** The Prometheus text exposition format (version 0.0.4). */
+export function prometheusText(registry: Registry, calls: CallCounter, now: number, startedAt: number): string {
+  const out: string[] = [];
+  const metric = (name: string, type: string, help: string, samples: [labels: Record<string, string>, value: number][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      const text = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",");
+      out.push(`${name}${text ? `{${text}}` : ""} ${value}`);
+    }
+  };
+  const records = registry.all();
+  const byStatus = new Map<string, number>();
+  for (const r of records) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  metric("flowctl_components", "gauge", "Registered components by health status.", [...byStatus].sort().map(([s, n]) => [{ status: s }, n]));
+  metric(
+    "flowctl_component_healthy",
+    "gauge",
+    "1 if the component is HEALTHY, else 0.",
+    records.map((r) => [{ service_id: r.serviceId, type: r.component.type }, r.status === "HEALTHY" ? 1 : 0]),
+  );
+  metric(
+    "flowctl_component_heartbeat_age_seconds",
+    "gauge",
+    "Seconds since the component's last heartbeat.",
+    records.map((r) => [{ service_id: r.serviceId }, Math.max(0, (now - r.lastHeartbeat) / 1000)]),
+  );
+  const health = registry.pipelineHealth();
+  metric(
+    "flowctl_pipeline_health",
+    "gauge",
+    "1 for the pipeline's current health (healthy, degraded or unhealthy).",
+    (["healthy", "degraded", "unhealthy"] as const).map((h) => [{ health: h }, h === health ? 1 : 0]),
+  );
+  metric(
+    "flowctl_grpc_calls_total",
+    "counter",
+    "gRPC calls answered, by method and status code.",
+    calls.entries().map(([method, code, n]) => [{ method, code }, n]),
+  );
+  metric("flowctl_uptime_seconds", "gauge", "Seconds since the control plane started.", [[{}, (now - startedAt) / 1000]]);
+  return out.join("\n") + "\n";
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
