@@ -6,6 +6,7 @@
 import { generate, validate } from "./compiler/compile.ts";
 import { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "./compiler/diagnostics.ts";
+import { drift } from "./compiler/drift.ts";
 import { parseDuration } from "./compiler/duration.ts";
 import { CONTROL_PLANE_DEFAULTS } from "./compiler/ir.ts";
 import { defaultRegistry } from "./generators/mod.ts";
@@ -24,6 +25,8 @@ export interface Io {
   isTerminal: boolean;
   /** The CUE evaluator, created on first use. */
   cue(): Promise<CueEngine>;
+  /** Every file under dir (relative `/`-separated path → content); empty when dir does not exist. */
+  readTree(dir: string): Promise<Map<string, string>>;
   /** Creates the directory a file will be written in. */
   makeParentDir(path: string): Promise<void>;
   /**
@@ -40,7 +43,7 @@ const HELP = {
 
 Usage:
   flowctl validate [--format text|json] FILE...
-  flowctl translate -f FILE [-t TARGET] [-o DIR] [--format text|json]
+  flowctl translate -f FILE [-t TARGET] [-o DIR [--check]] [--format text|json]
   flowctl run [OPTIONS] FILE
   flowctl controlplane [--port 8080] [--http-port 8081] [--db PATH | --in-memory]
   flowctl --version
@@ -116,6 +119,8 @@ function translateHelp(registry: GeneratorRegistry): string {
     `  -t, --target TARGET   ${registry.names().join(", ")}, a comma-separated list, or all`,
     "                        (default: spec.driver, else docker-compose)",
     "  -o, --output DIR      write the files into DIR",
+    "  --check               write nothing; compare DIR with what would be written, print a",
+    "                        unified diff, exit 1 when files are missing, changed or extra",
     '  --format text|json    json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
     "  -h, --help            show this help",
   ];
@@ -281,7 +286,7 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
     "--output": "output",
     "--format": "format",
     ...optionFlags.values,
-  }, optionFlags.booleans);
+  }, { ...optionFlags.booleans, "--check": "check" });
   if (flags.help) {
     io.stdout(translateHelp(registry));
     return 0;
@@ -293,6 +298,8 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
   const generatorOptions = targetOptions(flags, targets, registry);
   const output = flags.values.output;
   if (targets.length > 1 && output === undefined) throw new UsageError("several targets write several files; use -o DIR");
+  const check = flags.values.check === "true";
+  if (check && output === undefined) throw new UsageError("--check compares with a directory; give -o DIR");
 
   const input = await readInput(file, io);
   const checked = validate(input.text, { filename: input.name, cue: await io.cue() });
@@ -312,12 +319,14 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
     else if (concat && files.length > 1) stream = concat(files);
     else throw new UsageError(`target ${runs[0].target} writes ${files.length} files; use -o DIR`);
   }
-  if (!failed && output !== undefined) await io.writeFiles(output, files);
+  const drifted = !failed && check ? drift(files, await io.readTree(output!)) : [];
+  if (!failed && output !== undefined && !check) await io.writeFiles(output, files);
 
   if (format === "json") {
     io.stdout(JSON.stringify(
       {
         diagnostics: checked.diagnostics,
+        ...(check && { drift: drifted }),
         targets: runs.map((r) => ({
           target: r.target,
           files: failed ? [] : r.files.map((f) => (output === undefined ? f : { path: f.path })),
@@ -331,11 +340,19 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
     printDiagnostics(checked.diagnostics, io);
     for (const r of runs) printDiagnostics(r.diagnostics, io, targets.length > 1 ? r.target : undefined);
     if (stream !== undefined) io.stdout(stream);
-    if (!failed && output !== undefined) {
+    if (!failed && check) {
+      for (const d of drifted) io.stdout(d.patch);
+      io.stderr(
+        drifted.length
+          ? `${output} differs from what ${input.name} generates: ${drifted.map((d) => `${d.path} (${d.change})`).join(", ")}\n` +
+            `run flowctl translate without --check to update it\n`
+          : `${output} is up to date (${plural(files.length, "file")})\n`,
+      );
+    } else if (!failed && output !== undefined) {
       io.stderr(`wrote ${plural(files.length, "file")} to ${output}: ${files.map((f) => f.path).join(", ")}\n`);
     }
   }
-  return failed ? 1 : 0;
+  return failed || drifted.length ? 1 : 0;
 }
 
 /** `-t` as canonical target names: one, a comma-separated list, or `all`; none means spec.driver. */
@@ -559,6 +576,22 @@ export function denoIo(): Io {
       }
     },
     isTerminal: Deno.stderr.isTerminal(),
+    async readTree(dir) {
+      const files = new Map<string, string>();
+      const walk = async (relative: string) => {
+        for await (const e of Deno.readDir(`${dir}/${relative}`)) {
+          const path = relative ? `${relative}/${e.name}` : e.name;
+          if (e.isDirectory) await walk(path);
+          else if (e.isFile) files.set(path, await Deno.readTextFile(`${dir}/${path}`));
+        }
+      };
+      try {
+        await walk("");
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
+      return files;
+    },
     async makeParentDir(path) {
       const slash = path.lastIndexOf("/");
       if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });

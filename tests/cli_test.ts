@@ -11,7 +11,7 @@ interface Run {
   written: Map<string, OutputFile[]>;
 }
 
-async function run(args: string[], files: Record<string, string> = {}, stdin = ""): Promise<Run> {
+async function run(args: string[], files: Record<string, string> = {}, stdin = "", tree = new Map<string, string>()): Promise<Run> {
   const out = { stdout: "", stderr: "", written: new Map<string, OutputFile[]>() };
   const io: Io = {
     readFile: (path) => {
@@ -26,6 +26,7 @@ async function run(args: string[], files: Record<string, string> = {}, stdin = "
     isTerminal: false,
     cue,
     makeParentDir: () => Promise.resolve(),
+    readTree: () => Promise.resolve(tree),
     runScript: () => Promise.reject(new Error("not in these tests")),
     untilStopped: () => new Promise(() => {}),
   };
@@ -226,4 +227,53 @@ Deno.test("cli: controlplane on a port that is taken exits 1 with a message, not
   } finally {
     listener.close();
   }
+});
+
+Deno.test("cli: translate --check exits 0 when DIR matches, 1 with a unified diff for missing, changed and extra files", async () => {
+  const generated = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s"]);
+  const files = generated.written.get("k8s")!;
+  const tree = new Map(files.map((f) => [f.path, f.content]));
+  const same = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s", "--check"], {}, "", tree);
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal(same.written.size, 0, "check mode writes nothing");
+  assert.match(same.stderr, /^k8s is up to date \(8 files\)$/m);
+
+  const drifted = new Map(tree);
+  drifted.delete("04-deployment-sink.yaml");
+  drifted.set("03-service-source.yaml", tree.get("03-service-source.yaml")!.replace("port: 50051", "port: 50052"));
+  drifted.set("stale.yaml", "kind: Old\n");
+  const r = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s", "--check"], {}, "", drifted);
+  assert.equal(r.code, 1);
+  assert.equal(r.written.size, 0);
+  assert.match(r.stderr, /03-service-source\.yaml \(changed\), 04-deployment-sink\.yaml \(missing\), stale\.yaml \(extra\)/);
+  assert.match(r.stdout, /^--- a\/03-service-source\.yaml\n\+\+\+ b\/03-service-source\.yaml\n/m);
+  assert.match(r.stdout, /^-    - port: 50052\n\+    - port: 50051$/m);
+  assert.match(r.stdout, /^--- \/dev\/null\n\+\+\+ b\/04-deployment-sink\.yaml$/m);
+  assert.match(r.stdout, /^--- a\/stale\.yaml\n\+\+\+ \/dev\/null\n/m);
+
+  const json = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s", "--check", "--format", "json"], {}, "", drifted);
+  assert.deepEqual(JSON.parse(json.stdout).drift.map((d: { path: string; change: string }) => `${d.path}:${d.change}`), [
+    "03-service-source.yaml:changed",
+    "04-deployment-sink.yaml:missing",
+    "stale.yaml:extra",
+  ]);
+  assert.equal((await run(["translate", "-f", "fixtures/linear.yaml", "--check"])).code, 2, "--check needs -o");
+});
+
+Deno.test("cli: translate --check on a real directory (subprocess): 0 after translate, 1 after an edit", async () => {
+  const dir = await Deno.makeTempDir();
+  const flowctl = (...args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-t", "local", "-o", dir, ...args],
+      cwd: new URL(".", ROOT).pathname,
+      env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+    }).output();
+  assert.equal((await flowctl()).code, 0);
+  assert.equal((await flowctl("--check")).code, 0);
+  await Deno.writeTextFile(`${dir}/run.sh`, "# edited\n", { append: true });
+  const drifted = await flowctl("--check");
+  assert.equal(drifted.code, 1);
+  assert.match(new TextDecoder().decode(drifted.stdout), /^-# edited$/m);
+  assert.match(await Deno.readTextFile(`${dir}/run.sh`), /# edited\n$/, "check mode left the file alone");
+  await Deno.remove(dir, { recursive: true });
 });
