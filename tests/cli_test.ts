@@ -247,7 +247,7 @@ Deno.test("cli: translate --check exits 0 when DIR matches, 1 with a unified dif
   assert.equal(r.written.size, 0);
   assert.match(r.stderr, /03-service-source\.yaml \(changed\), 04-deployment-sink\.yaml \(missing\), stale\.yaml \(extra\)/);
   assert.match(r.stdout, /^--- a\/03-service-source\.yaml\n\+\+\+ b\/03-service-source\.yaml\n/m);
-  assert.match(r.stdout, /^-    - port: 50052\n\+    - port: 50051$/m);
+  assert.match(r.stdout, /^- {4}- port: 50052\n\+ {4}- port: 50051$/m);
   assert.match(r.stdout, /^--- \/dev\/null\n\+\+\+ b\/04-deployment-sink\.yaml$/m);
   assert.match(r.stdout, /^--- a\/stale\.yaml\n\+\+\+ \/dev\/null\n/m);
 
