@@ -8,7 +8,8 @@ import { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "./compiler/diagnostics.ts";
 import { drift } from "./compiler/drift.ts";
 import { parseDuration } from "./compiler/duration.ts";
-import { CONTROL_PLANE_DEFAULTS } from "./compiler/ir.ts";
+import type { ControlPlane, ControlPlaneOptions } from "./controlplane/server.ts";
+import { isBundledControlPlane } from "./generators/control_plane.ts";
 import { defaultRegistry } from "./generators/mod.ts";
 import { controlPlaneHttpPort } from "./generators/local.ts";
 import { type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "./generators/generator.ts";
@@ -368,11 +369,11 @@ function chooseTargets(value: string | undefined, registry: GeneratorRegistry): 
   return chosen;
 }
 
-/** Every target option as a flag: `--name VALUE`, or `--name` for booleans. */
-function targetOptionFlags(registry: GeneratorRegistry) {
+/** Every option of the targets (default: all) as a flag: `--name VALUE`, or `--name` for booleans. */
+function targetOptionFlags(registry: GeneratorRegistry, targets: readonly string[] = registry.names()) {
   const values: Record<string, string> = {};
   const booleans: Record<string, string> = {};
-  for (const name of registry.names()) {
+  for (const name of targets) {
     for (const o of registry.get(name)!.options ?? []) (o.type === "boolean" ? booleans : values)[`--${o.name}`] = `option:${o.name}`;
   }
   return { values, booleans };
@@ -438,21 +439,12 @@ async function runControlPlaneCommand(args: string[], io: Io): Promise<number> {
     httpPort,
     db,
     heartbeatTtlMs,
-    // Go's default is 10s; with a short TTL that would leave silent components healthy for long.
-    sweepIntervalMs: v.sweep !== undefined
-      ? durationFlag("--janitor-interval", v.sweep)
-      : Math.min(10_000, Math.max(100, heartbeatTtlMs / 3)),
+    sweepIntervalMs: v.sweep === undefined ? undefined : durationFlag("--janitor-interval", v.sweep),
     advertise: v.advertise,
     log: (line: string) => io.stderr(`flowctl controlplane: ${line}\n`),
   };
   if (db) await io.makeParentDir(db);
-  const { startControlPlane } = await import("./controlplane/server.ts");
-  let cp;
-  try {
-    cp = await startControlPlane(options);
-  } catch (err) {
-    throw new InputError(err instanceof Error ? err.message : String(err));
-  }
+  const cp = await startControlPlane(options);
   io.stderr(
     `flowctl controlplane: gRPC on ${options.address}:${cp.grpcPort}` +
       (cp.httpPort === undefined ? "" : `, HTTP on ${options.address}:${cp.httpPort}`) +
@@ -466,11 +458,10 @@ async function runControlPlaneCommand(args: string[], io: Io): Promise<number> {
 
 async function runPipeline(args: string[], io: Io): Promise<number> {
   const registry = defaultRegistry();
-  const local = registry.get("local")!;
-  const optionFlags: Record<string, string> = {};
-  for (const o of local.options ?? []) optionFlags[`--${o.name}`] = `option:${o.name}`;
-  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", ...optionFlags }, {
+  const optionFlags = targetOptionFlags(registry, ["local"]);
+  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", ...optionFlags.values }, {
     "--in-memory": "inMemory",
+    ...optionFlags.booleans,
   });
   if (flags.help) {
     io.stdout(HELP.run);
@@ -496,30 +487,33 @@ async function runPipeline(args: string[], io: Io): Promise<number> {
   // The bundled control plane runs here, as Go flowctl's embedded one does; the script then uses it.
   let cp: { close(): Promise<void> } | undefined;
   const cpIr = ir.controlPlane;
-  if (cpIr.enabled && !cpIr.command && cpIr.image === CONTROL_PLANE_DEFAULTS.image) {
-    const { startControlPlane } = await import("./controlplane/server.ts");
+  if (isBundledControlPlane(cpIr)) {
     const db = flags.values.inMemory === "true" ? undefined : `${stateDir}/registry.db`;
     if (db) await io.makeParentDir(db);
-    const ttl = parseDuration(cpIr.heartbeatTTL)! / 1e6;
-    try {
-      cp = await startControlPlane({
-        address: "127.0.0.1",
-        port: cpIr.port,
-        httpPort: controlPlaneHttpPort(ir, generatorOptions),
-        db,
-        heartbeatTtlMs: ttl,
-        sweepIntervalMs: Math.min(10_000, Math.max(100, ttl / 3)),
-        log: (line) => io.stderr(`[control-plane] ${line}\n`),
-      });
-    } catch (err) {
-      throw new InputError(err instanceof Error ? err.message : String(err));
-    }
+    cp = await startControlPlane({
+      address: "127.0.0.1",
+      port: cpIr.port,
+      httpPort: controlPlaneHttpPort(ir, generatorOptions),
+      db,
+      heartbeatTtlMs: parseDuration(cpIr.heartbeatTTL)! / 1e6,
+      log: (line) => io.stderr(`[control-plane] ${line}\n`),
+    });
     env.FLOWCTL_CONTROL_PLANE = "external";
   }
   try {
     return await io.runScript(generated.files[0].content, env);
   } finally {
     await cp?.close();
+  }
+}
+
+/** Starts the control plane (loaded on demand: other commands need no sockets); a failure to listen is an input error. */
+async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const server = await import("./controlplane/server.ts");
+  try {
+    return await server.startControlPlane(options);
+  } catch (err) {
+    throw new InputError(err instanceof Error ? err.message : String(err));
   }
 }
 

@@ -55,8 +55,7 @@ export class FileStore implements Store {
   }
 
   append(change: Change): void {
-    const bytes = encoder.encode(JSON.stringify(change) + "\n");
-    for (let done = 0; done < bytes.length;) done += this.file.writeSync(bytes.subarray(done));
+    writeAll(this.file, encoder.encode(JSON.stringify(change) + "\n"));
     this.lines++;
     this.dirty = true;
     applyChange(this.live, change);
@@ -91,8 +90,7 @@ export class FileStore implements Store {
       for (const [key, value] of values) body += JSON.stringify({ bucket, key, value }) + "\n";
     }
     const out = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-    const bytes = encoder.encode(body);
-    for (let done = 0; done < bytes.length;) done += out.writeSync(bytes.subarray(done));
+    writeAll(out, encoder.encode(body));
     out.syncSync();
     out.close();
     this.file.close();
@@ -101,6 +99,11 @@ export class FileStore implements Store {
     this.file = Deno.openSync(this.path, { append: true });
     this.lines = size;
   }
+}
+
+/** writeSync may write less than asked; loops until all of it is written. */
+function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
 }
 
 /** Makes a rename in the file's directory durable (else a power loss could bring back the old file). */

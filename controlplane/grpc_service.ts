@@ -34,21 +34,33 @@ export interface ServiceContext {
   log(line: string): void;
 }
 
-/** Loads the .proto files; the service definitions for `grpc.Server.addService`. */
-export function loadServices() {
-  const definition = protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
-    includeDirs: [PROTO_DIR],
-    keepCase: true,
-    enums: String,
-    longs: Number,
-    defaults: true,
-  });
-  // deno-lint-ignore no-explicit-any
-  const root = grpc.loadPackageDefinition(definition) as any;
-  return {
-    v1: root.flowctl.v1.ControlPlaneService.service as grpc.ServiceDefinition,
-    legacy: root.flowctl.ControlPlane.service as grpc.ServiceDefinition,
-  };
+let protos: ProtoPackage | undefined;
+
+// deno-lint-ignore no-explicit-any
+export type ProtoPackage = any;
+
+/**
+ * Both .proto files as grpc-js objects (`.flowctl.v1.ControlPlaneService`,
+ * `.flowctl.ControlPlane`), loaded once: the server's service definitions and
+ * a client's constructors (tests, the benchmark) come from the same place.
+ */
+export function protoPackage(): ProtoPackage {
+  protos ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
+      includeDirs: [PROTO_DIR],
+      keepCase: true,
+      enums: String,
+      longs: Number,
+      defaults: true,
+    }),
+  );
+  return protos;
+}
+
+/** The service definitions for `grpc.Server.addService`. */
+export function loadServices(): { v1: grpc.ServiceDefinition; legacy: grpc.ServiceDefinition } {
+  const root = protoPackage();
+  return { v1: root.flowctl.v1.ControlPlaneService.service, legacy: root.flowctl.ControlPlane.service };
 }
 
 /** Handlers for flowctl.v1.ControlPlaneService. */

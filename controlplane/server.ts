@@ -22,7 +22,8 @@ export interface ControlPlaneOptions {
   /** The store's file; undefined keeps everything in memory. */
   db?: string;
   heartbeatTtlMs: number;
-  sweepIntervalMs: number;
+  /** How often silence is checked; default: `defaultSweepMs(heartbeatTtlMs)`. */
+  sweepIntervalMs?: number;
   /** The address components are told in connection_info; default: address:port. */
   advertise?: string;
   log(line: string): void;
@@ -35,6 +36,14 @@ export interface ControlPlane {
   runs: PipelineRuns;
   /** Stops accepting calls, finishes what is in flight, syncs and closes the store. */
   close(): Promise<void>;
+}
+
+/**
+ * Go's janitor runs every 10s; with a short TTL that would leave silent
+ * components healthy for long, so a third of the TTL when that is shorter.
+ */
+export function defaultSweepMs(heartbeatTtlMs: number): number {
+  return Math.min(10_000, Math.max(100, heartbeatTtlMs / 3));
 }
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
@@ -98,7 +107,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       options.log(`no heartbeat for ${options.heartbeatTtlMs / 1000}s, unhealthy: ${expired.join(", ")}`);
       store.flush().catch((err) => options.log(`store: ${err.message}`));
     }
-  }, options.sweepIntervalMs);
+  }, options.sweepIntervalMs ?? defaultSweepMs(options.heartbeatTtlMs));
 
   return {
     grpcPort,

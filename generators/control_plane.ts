@@ -3,7 +3,7 @@
  * line, one place for its registry. Targets differ only in how they mount the
  * storage and spell addresses.
  */
-import type { ControlPlaneIR } from "../compiler/ir.ts";
+import { CONTROL_PLANE_DEFAULTS, type ControlPlaneIR } from "../compiler/ir.ts";
 
 /** The service, Deployment or group name of the control plane. */
 export const CONTROL_PLANE_NAME = "flowctl-control-plane";
@@ -22,4 +22,9 @@ export function controlPlaneCommand(cp: ControlPlaneIR, dataDir = CONTROL_PLANE_
     "--db",
     `${dataDir}/registry.db`,
   ];
+}
+
+/** Whether the pipeline uses flowctl's own control plane, as is (default image, default command). */
+export function isBundledControlPlane(cp: ControlPlaneIR): boolean {
+  return cp.enabled && cp.image === CONTROL_PLANE_DEFAULTS.image && !cp.command;
 }

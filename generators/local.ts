@@ -12,7 +12,7 @@
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
 import { type ComponentIR, CONTROL_PLANE_DEFAULTS, type Origin, type PipelineIR } from "../compiler/ir.ts";
 import { VERSION } from "../version.ts";
-import { CONTROL_PLANE_NAME } from "./control_plane.ts";
+import { CONTROL_PLANE_NAME, isBundledControlPlane } from "./control_plane.ts";
 import type { Generator, GeneratorOptions, GeneratorResult } from "./generator.ts";
 import { resolveOptions } from "./generator.ts";
 import { LOCAL_RUNTIME } from "./local_runtime.ts";
@@ -52,8 +52,12 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     new Map(cp.enabled ? [[CONTROL_PLANE_NAME, "the control plane"]] : []),
   );
   diagnostics.push(...nameProblems);
-  const ownControlPlane = cp.enabled && cp.image === CONTROL_PLANE_DEFAULTS.image && !cp.command;
-  diagnostics.push(...portClashes(running, cp.enabled ? [cp.port, ...(ownControlPlane ? [httpPort] : [])] : []));
+  // The default image is flowctl itself: this machine's flowctl runs it. Another image runs with docker.
+  const bundledImage = cp.image === CONTROL_PLANE_DEFAULTS.image;
+  const bundled = isBundledControlPlane(cp);
+  const pipeline = safeName(ir.name);
+  const prefix = `flowctl-${pipeline}-`;
+  diagnostics.push(...portClashes(running, cp.enabled ? [cp.port, ...(bundled ? [httpPort] : [])] : []));
 
   const lines: string[] = [
     "#!/usr/bin/env bash",
@@ -80,24 +84,21 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
   ];
 
   if (cp.enabled) {
-    // The default image is flowctl itself: run this machine's flowctl. Another image runs with docker.
-    const bundled = cp.image === CONTROL_PLANE_DEFAULTS.image;
-    const ownCommand = bundled && !cp.command;
-    const args = ownCommand
+    const args = bundled
       ? ["controlplane", "--address", HOST, "--port", String(cp.port), "--http-port", String(httpPort), "--heartbeat-ttl", cp.heartbeatTTL]
           .map(shellWord).join(" ") + ' --db "$state_dir/registry.db"'
       : (cp.command ?? []).map(shellWord).join(" ");
-    const container = shellWord(`flowctl-${safeName(ir.name)}-${CONTROL_PLANE_NAME}`);
+    const container = shellWord(prefix + CONTROL_PLANE_NAME);
     lines.push(
-      `# The control plane: gRPC on ${HOST}:${cp.port}${ownCommand ? `, HTTP on ${HOST}:${httpPort}` : ""}.`,
+      `# The control plane: gRPC on ${HOST}:${cp.port}${bundled ? `, HTTP on ${HOST}:${httpPort}` : ""}.`,
       "if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then",
-      bundled
+      bundledImage
         ? `  start ${CONTROL_PLANE_NAME} always "\${FLOWCTL:-flowctl}" ${args}`
         : `  start_container ${CONTROL_PLANE_NAME} always ${container} docker run --rm --network host --name ${container} ${
           shellWord(cp.image)
         }${args ? ` ${args}` : ""}`,
       // The bundled one answers /health; another one at least accepts connections.
-      `  await_healthy ${CONTROL_PLANE_NAME} ${ownCommand ? `${httpPort} /health` : `${cp.port} ''`}`,
+      `  await_healthy ${CONTROL_PLANE_NAME} ${bundled ? `${httpPort} /health` : `${cp.port} ''`}`,
       "fi",
     );
   }
@@ -132,12 +133,12 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
       lines.push(`await_healthy ${shellWord(names.get(id)!)} ${upstream.health.port} ${shellWord(upstream.health.path)}`);
     }
     if (c.image) {
-      const container = shellWord(`flowctl-${safeName(ir.name)}-${name}`);
+      const container = shellWord(prefix + name);
       const docker = [
         "docker run --rm --network host --name",
         container,
         ...Object.keys(wired.env).flatMap((k) => ["-e", shellWord(k)]),
-        ...c.volumes.flatMap((v) => ["-v", volumeWord(ir, v)]),
+        ...c.volumes.flatMap((v) => ["-v", volumeWord(pipeline, v)]),
         ...(c.command?.length ? ["--entrypoint", shellWord(c.command[0])] : []),
         shellWord(c.image),
         ...[...(c.command?.slice(1) ?? []), ...c.args].map(shellWord),
@@ -168,10 +169,10 @@ function shellComment(text: string): string {
 }
 
 /** `-v` for docker run: named volumes scoped by the pipeline (as compose does), host paths as paths. */
-function volumeWord(ir: PipelineIR, v: ComponentIR["volumes"][number]): string {
+function volumeWord(pipeline: string, v: ComponentIR["volumes"][number]): string {
   const target = shellWord(`:${v.mountPath}${v.readonly ? ":ro" : ""}`);
   if (v.hostPath) return shellPath(v.hostPath) + target;
-  return shellWord(`${safeName(ir.name)}_${v.name}`) + target;
+  return shellWord(`${pipeline}_${v.name}`) + target;
 }
 
 /** What cannot reach a process through `env` and argv: NUL bytes, `=` in names, `=` in a program name. */

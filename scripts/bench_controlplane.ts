@@ -6,10 +6,8 @@
  * OK, the server counted the same number, and all N are listed healthy.
  */
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import { protoPackage } from "../controlplane/grpc_service.ts";
 import { spawnControlPlane } from "../tests/helpers.ts";
-
-const root = new URL("../", import.meta.url).pathname;
 
 // deno-lint-ignore no-explicit-any
 type Reply = any;
@@ -20,13 +18,7 @@ export async function benchControlPlane(components = 1000, seconds = 10, log: (l
     "--http-port", "0", "--db", `${dir}/registry.db`, "--heartbeat-ttl", "5s",
   ]);
 
-  const definition = protoLoader.loadSync("flowctl/v1/control_plane.proto", {
-    includeDirs: [`${root}controlplane/proto`],
-    keepCase: true,
-    enums: String,
-  });
-  // deno-lint-ignore no-explicit-any
-  const pkg = grpc.loadPackageDefinition(definition) as any;
+  const pkg = protoPackage();
   const client = new pkg.flowctl.v1.ControlPlaneService(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
   const call = (method: string, request: unknown) =>
     new Promise<Reply>((resolve, reject) => client[method](request, (e: Error | null, r: Reply) => (e ? reject(e) : resolve(r))));

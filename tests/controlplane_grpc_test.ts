@@ -5,19 +5,11 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import { protoPackage } from "../controlplane/grpc_service.ts";
 import { type ControlPlane, startControlPlane } from "../controlplane/server.ts";
-import { ROOT, spawnControlPlane } from "./helpers.ts";
+import { spawnControlPlane } from "./helpers.ts";
 
-const definition = protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
-  includeDirs: [new URL("controlplane/proto", ROOT).pathname],
-  keepCase: true,
-  enums: String,
-  longs: Number,
-  defaults: true,
-});
-// deno-lint-ignore no-explicit-any
-const pkg = grpc.loadPackageDefinition(definition) as any;
+const pkg = protoPackage();
 
 // deno-lint-ignore no-explicit-any
 type Reply = any;
