@@ -1,10 +1,11 @@
 /**
  * The flowctl command line. `main` is a function of its arguments and an `Io`
- * (files, streams, environment), so tests run it in-process; only the last
- * lines of this file touch Deno. Exit codes: 0 ok, 1 invalid input, 2 usage.
+ * (files, streams, environment), so tests run it in-process and it runs on
+ * Deno (host/deno_io.ts, the last lines here) and on Node (host/node_cli.ts).
+ * Exit codes: 0 ok, 1 invalid input, 2 usage.
  */
 import { generate, validate } from "./compiler/compile.ts";
-import { type CueEngine, createCueEngine } from "./compiler/cue.ts";
+import type { CueEngine } from "./compiler/cue.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "./compiler/diagnostics.ts";
 import { drift } from "./compiler/drift.ts";
 import { parseDuration } from "./compiler/duration.ts";
@@ -542,89 +543,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** The real world, for Deno. */
-export function denoIo(): Io {
-  let engine: Promise<CueEngine> | undefined;
-  const encoder = new TextEncoder();
-  return {
-    readFile: (path) => Deno.readTextFile(path),
-    readStdin: () => new Response(Deno.stdin.readable).text(),
-    async writeFiles(dir, files) {
-      // Write each file beside its final name, then rename: a reader never sees half a file.
-      for (const f of files) {
-        const path = `${dir}/${f.path}`;
-        await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-        const tmp = `${path}.flowctl-tmp`;
-        await Deno.writeTextFile(tmp, f.content, { mode: f.executable ? 0o755 : 0o644 });
-        if (f.executable) await Deno.chmod(tmp, 0o755); // mode is masked by umask on create
-        await Deno.rename(tmp, path);
-      }
-    },
-    stdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
-    stderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
-    env: (name) => {
-      try {
-        return Deno.env.get(name);
-      } catch {
-        return undefined;
-      }
-    },
-    isTerminal: Deno.stderr.isTerminal(),
-    async readTree(dir) {
-      const files = new Map<string, string>();
-      const walk = async (relative: string) => {
-        for await (const e of Deno.readDir(`${dir}/${relative}`)) {
-          const path = relative ? `${relative}/${e.name}` : e.name;
-          if (e.isDirectory) await walk(path);
-          else if (e.isFile) files.set(path, await Deno.readTextFile(`${dir}/${path}`));
-        }
-      };
-      try {
-        await walk("");
-      } catch (err) {
-        if (!(err instanceof Deno.errors.NotFound)) throw err;
-      }
-      return files;
-    },
-    async makeParentDir(path) {
-      const slash = path.lastIndexOf("/");
-      if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-    },
-    async runScript(script, env) {
-      const child = new Deno.Command("bash", {
-        args: ["-c", script, "run.sh"],
-        env,
-        stdin: "inherit",
-        stdout: "inherit",
-        stderr: "inherit",
-      }).spawn();
-      const forward = () => {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* it has exited already */ }
-      };
-      for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, forward);
-      try {
-        return (await child.status).code;
-      } finally {
-        for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, forward);
-      }
-    },
-    untilStopped: () =>
-      new Promise((resolve) => {
-        for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => resolve(signal));
-      }),
-    cue() {
-      engine ??= import("./host/cue_wasm.ts").then(async (m) => createCueEngine(await m.loadCueWasm()));
-      return engine;
-    },
-  };
-}
-
-function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length;) done += stream.writeSync(bytes.subarray(done));
-}
-
 if (import.meta.main) {
+  const { denoIo } = await import("./host/deno_io.ts");
   Deno.exit(await main(Deno.args, denoIo()));
 }

@@ -12,6 +12,7 @@ import { checkGraph } from "./graph.ts";
 import { normalize } from "./normalize.ts";
 import { sourceFile } from "./source.ts";
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
+import { registeredGenerators } from "../generators/mod.ts";
 
 export interface ValidateOptions {
   /** Shown in diagnostics; defaults to `<input>`. */
@@ -46,7 +47,8 @@ export function validate(text: string, options: ValidateOptions): ValidateResult
 export interface GenerateOptions {
   /** Target name; defaults to each pipeline's `spec.driver`, else `docker-compose`. */
   target?: string;
-  registry: GeneratorRegistry;
+  /** Where targets are looked up; defaults to the built-ins plus what `registerGenerator` added. */
+  registry?: GeneratorRegistry;
   /** The target's options by name (see `Generator.options`); defaults fill the rest. */
   generatorOptions?: GeneratorOptions;
 }
@@ -81,10 +83,11 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
   const diagnostics: Diagnostic[] = [];
   const files: OutputFile[] = [];
   const used = new Set<string>();
+  const registry = options.registry ?? registeredGenerators();
   let target = options.target ?? "docker-compose";
   pipelines.forEach((ir, i) => {
     const name = options.target ?? (ir.driver ? DRIVER_TARGETS[ir.driver] : undefined) ?? "docker-compose";
-    const generator = options.registry.get(name);
+    const generator = registry.get(name);
     if (i === 0) target = generator?.name ?? name;
     const where = options.target ? { ...ir.origin, path: "" } : ir.origin;
     if (!generator) {
@@ -92,11 +95,11 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
         "E_UNKNOWN_TARGET",
         where,
         `no generator for target "${name}"${options.target ? "" : " (from spec.driver)"}`,
-        `use -t with one of: ${options.registry.names().join(", ")}`,
+        `use -t with one of: ${registry.names().join(", ")}`,
       ));
       return;
     }
-    const resolved = resolveOptions(generator, ownOptions(generator, options));
+    const resolved = resolveOptions(generator, ownOptions(generator, registry, options.generatorOptions));
     for (const problem of resolved.problems) {
       diagnostics.push(diagnostic("E_TARGET_OPTION", where, problem, `run flowctl translate --help for the options`));
     }
@@ -118,13 +121,11 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
 }
 
 /** One options bag may serve several targets: drop what only another registered target declares. */
-function ownOptions(generator: Generator, options: GenerateOptions): GeneratorOptions {
+function ownOptions(generator: Generator, registry: GeneratorRegistry, given: GeneratorOptions = {}): GeneratorOptions {
   const mine = new Set((generator.options ?? []).map((o) => o.name));
-  const others = new Set(
-    options.registry.names().flatMap((n) => (options.registry.get(n)!.options ?? []).map((o) => o.name)),
-  );
+  const others = new Set(registry.names().flatMap((n) => (registry.get(n)!.options ?? []).map((o) => o.name)));
   return Object.fromEntries(
-    Object.entries(options.generatorOptions ?? {}).filter(([name]) => mine.has(name) || !others.has(name)),
+    Object.entries(given).filter(([name]) => mine.has(name) || !others.has(name)),
   );
 }
 

@@ -1,8 +1,8 @@
 /**
  * The CUE evaluator: CUE v0.4.3 compiled to WebAssembly, from the npm package
  * `cue-wasm` (README, "Why cue-wasm"). The host hands over the wasm bytes or a
- * compiled module (see host/), so this module reads no files. It loads Go's
- * runtime glue shipped inside the same package.
+ * compiled module and has loaded Go's runtime glue, which defines `globalThis.Go`
+ * (see host/: each runtime finds both its own way), so this module reads no files.
  */
 
 /** One CUE evaluation: the exported JSON, or CUE's error text. */
@@ -27,53 +27,38 @@ interface CueApi {
   _toJSONImpl(source: string): { value: string; error: string | null };
 }
 
-// Go's wasm glue (wasm_exec.js), as shipped by cue-wasm 1.0.0; its file name is
-// part of that pinned release.
-const GLUE_FILE = "./wasm_exec.full-4a915ab6.js";
-
 type GoGlobals = typeof globalThis & {
   Go?: new () => GoInstance;
   CueWasmAPI?: CueApi;
   fs?: { writeSync(fd: number, buf: Uint8Array): number };
 };
 
-/**
- * The file URL of cue-wasm's entry module. Importing the (small) entry first
- * puts the package into the module graph, so that resolving it gives a file
- * URL that sibling files can be found from.
- */
-export async function packageUrl(): Promise<string> {
-  await import("cue-wasm");
-  return import.meta.resolve("cue-wasm");
-}
-
-let gluePromise: Promise<void> | undefined;
 /** Text the Go runtime printed (panics end up here, not on our stdout). */
 let goOutput = "";
+let captured = false;
 
-function loadGlue(): Promise<void> {
-  gluePromise ??= (async () => {
-    const base = await packageUrl();
-    await import(new URL(GLUE_FILE, base).href);
-    // The glue prints through a console-backed `fs` stub; capture it instead,
-    // so a Go panic cannot corrupt a generated file written to stdout.
-    const g = globalThis as GoGlobals;
-    if (g.fs) {
-      const decoder = new TextDecoder();
-      g.fs.writeSync = (_fd: number, buf: Uint8Array) => {
-        goOutput = (goOutput + decoder.decode(buf)).slice(-4096);
-        return buf.length;
-      };
-    }
-  })();
-  return gluePromise;
+/**
+ * The glue prints through a console-backed `fs` stub; capture it instead, so a
+ * Go panic cannot corrupt a generated file written to stdout.
+ */
+function captureGoOutput(g: GoGlobals): void {
+  if (captured || !g.fs) return;
+  captured = true;
+  const decoder = new TextDecoder();
+  g.fs.writeSync = (_fd: number, buf: Uint8Array) => {
+    goOutput = (goOutput + decoder.decode(buf)).slice(-4096);
+    return buf.length;
+  };
 }
 
 /** Instantiates CUE from wasm bytes or an already compiled module. */
 export async function createCueEngine(wasm: BufferSource | WebAssembly.Module): Promise<CueEngine> {
-  await loadGlue();
-  const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
   const g = globalThis as GoGlobals;
+  if (!g.Go) {
+    throw new Error("Go's wasm runtime (wasm_exec.js from cue-wasm) is not loaded: use loadCue() of your host (host/)");
+  }
+  captureGoOutput(g);
+  const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
 
   let go: GoInstance;
   let api: CueApi;

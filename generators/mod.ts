@@ -12,5 +12,20 @@ export function defaultRegistry(): GeneratorRegistry {
   return new GeneratorRegistry(BUILTIN_GENERATORS);
 }
 
+const registered = defaultRegistry();
+
+/**
+ * Adds a generator (or replaces one of the same name) in the registry that
+ * `compile` and `generate` use when they are given none.
+ */
+export function registerGenerator(generator: Generator): void {
+  registered.register(generator);
+}
+
+/** The registry `registerGenerator` adds to: the built-ins and what was registered. */
+export function registeredGenerators(): GeneratorRegistry {
+  return registered;
+}
+
 export { dockerCompose, kubernetes, local, nomad };
 export * from "./generator.ts";

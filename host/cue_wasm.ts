@@ -1,16 +1,43 @@
 /**
- * Finds the CUE wasm bytes for a Deno entry point. cue-wasm ships them gzipped
+ * CUE for Deno entry points: loads Go's wasm glue and finds the CUE wasm bytes,
+ * both shipped in the npm package cue-wasm 1.0.0 (their file names are part of
+ * that pinned release). cue-wasm ships them gzipped
  * and base64-encoded inside a JS file; decoding that costs ~100 ms, so the raw
  * module is cached on disk (FLOWCTL_CACHE_DIR, else $XDG_CACHE_HOME/flowctl or
  * ~/.cache/flowctl) and read from there on later runs. A cache that cannot be
  * written is not an error: the bytes are then decoded on every run.
  */
 
-import { packageUrl } from "../compiler/cue.ts";
+import { type CueEngine, createCueEngine } from "../compiler/cue.ts";
 
-const PACKAGE_FILE = "./cue.wasm.full.inline-71749b04.js";
+export const WASM_FILE = "./cue.wasm.full.inline-71749b04.js";
+export const GLUE_FILE = "./wasm_exec.full-4a915ab6.js";
 const CACHE_NAME = "cue-wasm-1.0.0.wasm";
 
+/** A ready CUE evaluator. */
+export async function loadCue(): Promise<CueEngine> {
+  await loadGoGlue();
+  return createCueEngine(await loadCueWasm());
+}
+
+/**
+ * The file URL of cue-wasm's entry module. Importing the (small) entry first
+ * puts the package into the module graph, so that resolving it gives a file
+ * URL that sibling files can be found from.
+ */
+export async function packageUrl(): Promise<string> {
+  await import("cue-wasm");
+  return import.meta.resolve("cue-wasm");
+}
+
+let glue: Promise<unknown> | undefined;
+/** Runs Go's wasm_exec.js once; it defines `globalThis.Go`. */
+export function loadGoGlue(): Promise<unknown> {
+  glue ??= packageUrl().then((base) => import(new URL(GLUE_FILE, base).href));
+  return glue;
+}
+
+/** The raw wasm module, from the cache when it has it. */
 export async function loadCueWasm(): Promise<Uint8Array> {
   const cacheDir = cacheDirectory();
   const cached = cacheDir ? await readIfPresent(`${cacheDir}/${CACHE_NAME}`) : undefined;
@@ -21,12 +48,15 @@ export async function loadCueWasm(): Promise<Uint8Array> {
 }
 
 async function decodePackagedWasm(): Promise<Uint8Array> {
-  const url = new URL(PACKAGE_FILE, await packageUrl());
-  const text = await Deno.readTextFile(url);
-  const b64 = text.slice(text.indexOf('"') + 1, text.lastIndexOf('"'));
-  const gz = base64ToBytes(b64);
+  const gz = await loadGzippedWasm();
   const stream = new Blob([gz as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The gzipped module as cue-wasm ships it (base64 in a JS file), decoded but not unzipped. */
+export async function loadGzippedWasm(): Promise<Uint8Array> {
+  const text = await Deno.readTextFile(new URL(WASM_FILE, await packageUrl()));
+  return base64ToBytes(text.slice(text.indexOf('"') + 1, text.lastIndexOf('"')));
 }
 
 function base64ToBytes(b64: string): Uint8Array {

@@ -5,7 +5,7 @@
 import { compile, generate, validate } from "../compiler/compile.ts";
 import { createCueEngine } from "../compiler/cue.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { loadCueWasm } from "../host/cue_wasm.ts";
+import { loadCueWasm, loadGoGlue } from "../host/cue_wasm.ts";
 import { benchControlPlane } from "./bench_controlplane.ts";
 
 const RUNS = 5;
@@ -64,6 +64,7 @@ if (import.meta.main) {
   log(`cold: cli.ts validate (5 components)  ${ms(cold.validate)}`);
   log(`cold: cli.ts translate (5 components) ${ms(cold.translate)}`);
 
+  await loadGoGlue();
   const wasm = await loadCueWasm();
   const starts: number[] = [];
   for (let i = 0; i < RUNS; i++) {

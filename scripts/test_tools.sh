@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian tools that the tests run against generated files. Installs the
+# Debian tools the tests use: validators for generated files, pre-commit for
+# the hooks, chromium for the playground. Installs the
 # missing ones with apt-get (the test machines are Debian, and we are root).
 set -euo pipefail
-tools=(yamllint shellcheck)
+tools=(yamllint shellcheck pre-commit chromium)
 missing=()
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || missing+=("$tool")

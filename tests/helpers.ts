@@ -1,12 +1,12 @@
 /** Shared test set-up: one CUE engine for the whole run, and fixture listing. */
-import { type CueEngine, createCueEngine } from "../compiler/cue.ts";
-import { loadCueWasm } from "../host/cue_wasm.ts";
+import type { CueEngine } from "../compiler/cue.ts";
+import { loadCue } from "../host/cue_wasm.ts";
 
 export const ROOT = new URL("../", import.meta.url);
 
 let engine: Promise<CueEngine> | undefined;
 export function cue(): Promise<CueEngine> {
-  engine ??= loadCueWasm().then(createCueEngine);
+  engine ??= loadCue();
   return engine;
 }
 
@@ -62,4 +62,34 @@ export async function spawnControlPlane(args: string[]): Promise<{ child: Deno.C
   })();
   const http = /HTTP on [\d.]+:(\d+)/.exec(text);
   return { child, grpcPort: Number(/gRPC on [\d.]+:(\d+)/.exec(text)![1]), httpPort: http ? Number(http[1]) : undefined };
+}
+
+export interface Exec {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to its end; stdin is closed unless given. */
+export async function exec(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+): Promise<Exec> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd: options.cwd ?? new URL(".", ROOT).pathname,
+    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }

@@ -1,0 +1,186 @@
+/**
+ * The GitHub Action (action.yml; bundled to dist/action.js by scripts/bundle.ts).
+ * Inputs arrive as INPUT_* variables; results leave as annotations on stdout,
+ * lines in GITHUB_OUTPUT and a table in GITHUB_STEP_SUMMARY.
+ *
+ * Every mode validates each pipeline and generates each target in memory;
+ * `generate` then writes the files, `check` compares them with what is in the
+ * output folder (drift), `validate` stops there. The step fails (exit 1) on
+ * any error or drift.
+ */
+import { randomUUID } from "node:crypto";
+import { appendFile, readdir } from "node:fs/promises";
+import process from "node:process";
+import { generate, validate } from "../compiler/compile.ts";
+import { type Diagnostic, hasErrors } from "../compiler/diagnostics.ts";
+import { drift } from "../compiler/drift.ts";
+import { defaultRegistry } from "../generators/mod.ts";
+import { annotation, fileAnnotation, globPattern, isGlob, outputEntry, type SummaryRow, summaryTable } from "./github.ts";
+import { nodeIo } from "./node_io.ts";
+
+const MODES = ["validate", "generate", "check"] as const;
+type Mode = typeof MODES[number];
+
+/** An input as the runner passes it: INPUT_ + the name upper-cased, spaces as underscores. */
+function input(name: string): string {
+  return (process.env[`INPUT_${name.replaceAll(" ", "_").toUpperCase()}`] ?? "").trim();
+}
+
+class ActionError extends Error {}
+
+/** Files under dir (relative, `/`-separated), skipping .git and node_modules. */
+async function listFiles(dir: string, relative = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(relative ? `${dir}/${relative}` : dir, { withFileTypes: true })) {
+    const path = relative ? `${relative}/${e.name}` : e.name;
+    if (e.isDirectory() && e.name !== ".git" && e.name !== "node_modules") out.push(...await listFiles(dir, path));
+    else if (e.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** The `pipelines` input: paths and globs, one per line, matched in the workspace; sorted, no duplicates. */
+async function pipelineFiles(patterns: string[], workspace: string): Promise<{ files: string[]; unmatched: string[] }> {
+  const files = new Set<string>();
+  const unmatched: string[] = [];
+  let all: string[] | undefined;
+  for (const raw of patterns) {
+    const pattern = raw.replace(/^\.\//, "");
+    if (!isGlob(pattern)) {
+      files.add(pattern); // a missing file is reported when it is read
+      continue;
+    }
+    all ??= await listFiles(workspace);
+    const re = globPattern(pattern);
+    const hits = all.filter((f) => re.test(f));
+    if (!hits.length) unmatched.push(raw);
+    hits.forEach((f) => files.add(f));
+  }
+  return { files: [...files].sort(), unmatched };
+}
+
+/** `output-dir` with {pipeline} and {target} filled in; either is appended when there are several and it is absent. */
+function outputDirFor(template: string, several: { pipelines: boolean; targets: boolean }, pipeline: string, target: string) {
+  let dir = template.replace(/\/+$/, "");
+  if (several.pipelines && !dir.includes("{pipeline}")) dir += "/{pipeline}";
+  if (several.targets && !dir.includes("{target}")) dir += "/{target}";
+  return dir.replaceAll("{pipeline}", pipeline).replaceAll("{target}", target);
+}
+
+function stem(file: string): string {
+  return file.slice(file.lastIndexOf("/") + 1).replace(/\.(ya?ml|json)$/i, "");
+}
+
+async function runAction(): Promise<number> {
+  const io = nodeIo();
+  const say = (text: string) => io.stdout(text);
+  const mode = (input("mode") || "validate") as Mode;
+  if (!MODES.includes(mode)) throw new ActionError(`input mode must be one of ${MODES.join(", ")}, not "${mode}"`);
+  const patterns = input("pipelines").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  if (!patterns.length) throw new ActionError("input pipelines is empty: give pipeline files or globs, one per line");
+  const registry = defaultRegistry();
+  const targetsInput = input("targets");
+  const targets: (string | undefined)[] = targetsInput === "all"
+    ? registry.names()
+    : targetsInput ? targetsInput.split(",").map((t) => t.trim()).filter(Boolean) : [undefined];
+  for (const t of targets) {
+    if (t && !registry.get(t)) throw new ActionError(`unknown target "${t}" in input targets; known: ${registry.names().join(", ")}`);
+  }
+  const outputTemplate = input("output-dir") || "flowctl-out";
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  process.chdir(workspace);
+
+  const { files, unmatched } = await pipelineFiles(patterns, ".");
+  let errors = 0;
+  let drifted = false;
+  const written: string[] = [];
+  const rows: SummaryRow[] = [];
+  for (const pattern of unmatched) say(`::warning title=flowctl::no file matches ${pattern.replaceAll("\n", " ")}\n`);
+  const stems = new Map<string, string>();
+  for (const f of files) {
+    const s = stem(f);
+    if (stems.has(s)) throw new ActionError(`${stems.get(s)} and ${f} would share an output folder: put {pipeline} in output-dir or rename one`);
+    stems.set(s, f);
+  }
+  const several = { pipelines: files.length > 1, targets: targets.length > 1 };
+  const cue = await io.cue();
+
+  for (const file of files) {
+    say(`::group::${file}\n`);
+    let text: string;
+    try {
+      text = await io.readFile(file);
+    } catch (err) {
+      say(fileAnnotation("error", file, "flowctl", `cannot read ${file}: ${(err as Error).message}`));
+      errors++;
+      rows.push({ pipeline: file, target: "-", result: "unreadable", files: 0, errors: 1, warnings: 0 });
+      say("::endgroup::\n");
+      continue;
+    }
+    const checked = validate(text, { filename: file, cue });
+    report(checked.diagnostics);
+    if (hasErrors(checked.diagnostics)) {
+      rows.push({ pipeline: file, target: "-", result: "invalid", files: 0, ...count(checked.diagnostics) });
+      say("::endgroup::\n");
+      continue;
+    }
+    for (const wanted of targets) {
+      const gen = generate(checked.pipelines, { target: wanted, registry });
+      report(gen.diagnostics, ` [${gen.target}]`);
+      const counts = count([...checked.diagnostics, ...gen.diagnostics]);
+      const dir = outputDirFor(outputTemplate, several, stem(file), gen.target);
+      const row = { pipeline: file, target: gen.target, files: gen.files.length, ...counts };
+      if (hasErrors(gen.diagnostics)) {
+        rows.push({ ...row, result: "not expressible" });
+        continue;
+      }
+      if (mode === "generate") {
+        await io.writeFiles(dir, gen.files);
+        written.push(...gen.files.map((f) => `${dir}/${f.path}`));
+        rows.push({ ...row, result: `written to ${dir}` });
+      } else if (mode === "check") {
+        const found = drift(gen.files, await io.readTree(dir));
+        for (const d of found) {
+          say(fileAnnotation("error", `${dir}/${d.path}`, "flowctl drift", `${d.change}: does not match ${file} (regenerate it)`));
+          say(d.patch);
+        }
+        drifted ||= found.length > 0;
+        written.push(...gen.files.map((f) => `${dir}/${f.path}`));
+        rows.push({ ...row, result: found.length ? `drift: ${found.length} file(s) in ${dir}` : `up to date (${dir})` });
+      } else {
+        rows.push({ ...row, result: "valid" });
+      }
+    }
+    say("::endgroup::\n");
+  }
+
+  const delimiter = `flowctl_${randomUUID()}`;
+  const outputs = outputEntry("files", written.join("\n"), delimiter) +
+    outputEntry("drift", String(drifted), delimiter) +
+    outputEntry("errors", String(errors), delimiter);
+  if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, outputs);
+  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, summaryTable(mode, rows));
+  say(`flowctl ${mode}: ${files.length} pipeline(s), ${errors} error(s)${mode === "check" ? drifted ? ", drift" : ", no drift" : ""}\n`);
+  return errors || drifted ? 1 : 0;
+
+  function report(diagnostics: Diagnostic[], suffix = "") {
+    for (const d of diagnostics) {
+      say(annotation(d, suffix));
+      if (d.severity === "error") errors++;
+    }
+  }
+}
+
+function count(diagnostics: Diagnostic[]): { errors: number; warnings: number } {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  return { errors, warnings: diagnostics.length - errors };
+}
+
+// This module is the action's entry point: it runs when loaded.
+try {
+  process.exitCode = await runAction();
+} catch (err) {
+  const message = err instanceof ActionError ? err.message : `internal error: ${(err as Error)?.stack ?? err}`;
+  process.stdout.write(`::error title=flowctl::${message.replaceAll("%", "%25").replaceAll("\n", "%0A")}\n`);
+  process.exitCode = 1;
+}

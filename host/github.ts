@@ -1,0 +1,78 @@
+/**
+ * What a GitHub Actions step speaks, as pure functions: workflow commands
+ * (annotations), the GITHUB_OUTPUT file format, a job-summary table, and the
+ * glob patterns of the `pipelines` input.
+ */
+import type { Diagnostic } from "../compiler/diagnostics.ts";
+
+/** Escaping of workflow-command data and property values (as @actions/core does). */
+function escapeData(text: string): string {
+  return text.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+}
+function escapeProperty(text: string): string {
+  return escapeData(text).replaceAll(":", "%3A").replaceAll(",", "%2C");
+}
+
+/** `::error file=…,line=…,col=…,title=…::message`: shown at the line in the pull request. */
+export function annotation(d: Diagnostic, suffix = ""): string {
+  const props = [`file=${escapeProperty(d.file)}`];
+  if (d.line) props.push(`line=${d.line}`, `col=${d.column}`);
+  props.push(`title=${escapeProperty(`flowctl ${d.code}${suffix}`)}`);
+  const text = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;
+  return `::${d.severity === "error" ? "error" : "warning"} ${props.join(",")}::${escapeData(text)}\n`;
+}
+
+/** A file-level annotation that is not a diagnostic (drift, a missing input file). */
+export function fileAnnotation(level: "error" | "warning", file: string, title: string, message: string): string {
+  return `::${level} file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(message)}\n`;
+}
+
+/** One `name<<delimiter` block of the GITHUB_OUTPUT file; the delimiter is checked not to occur in the value. */
+export function outputEntry(name: string, value: string, delimiter: string): string {
+  if (value.includes(delimiter)) throw new Error(`output ${name} contains its delimiter`);
+  return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+}
+
+export interface SummaryRow {
+  pipeline: string;
+  target: string;
+  result: string;
+  files: number;
+  errors: number;
+  warnings: number;
+}
+
+/** The job summary: a Markdown table with a row per pipeline and target. */
+export function summaryTable(mode: string, rows: readonly SummaryRow[]): string {
+  const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  const lines = [
+    `### flowctl ${mode}`,
+    "",
+    "| Pipeline | Target | Result | Files | Errors | Warnings |",
+    "|---|---|---|---:|---:|---:|",
+    ...rows.map((r) =>
+      `| ${cell(r.pipeline)} | ${cell(r.target)} | ${cell(r.result)} | ${r.files} | ${r.errors} | ${r.warnings} |`
+    ),
+  ];
+  return lines.join("\n") + "\n\n";
+}
+
+/** A glob as a RegExp over `/`-separated relative paths: `**` any folders, `*` and `?` within one name. */
+export function globPattern(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*" && glob[i + 1] === "*") {
+      const slash = glob[i + 2] === "/";
+      re += slash ? "(?:.*/)?" : ".*";
+      i += slash ? 2 : 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+export function isGlob(pattern: string): boolean {
+  return /[*?]/.test(pattern);
+}

@@ -1,0 +1,69 @@
+/** The CLI's `Io` on Node: files, streams, environment, signals and child processes. */
+import { spawn } from "node:child_process";
+import { chmod, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import process from "node:process";
+import type { Io } from "../cli.ts";
+import { loadCue } from "./node_cue.ts";
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+export function nodeIo(): Io {
+  return {
+    readFile: (path) => readFile(path, "utf8"),
+    async readStdin() {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk);
+      return new TextDecoder().decode(Buffer.concat(chunks));
+    },
+    async writeFiles(dir, files) {
+      // Write each file beside its final name, then rename: a reader never sees half a file.
+      for (const f of files) {
+        const path = `${dir}/${f.path}`;
+        await mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+        const tmp = `${path}.flowctl-tmp`;
+        await writeFile(tmp, f.content);
+        await chmod(tmp, f.executable ? 0o755 : 0o644);
+        await rename(tmp, path);
+      }
+    },
+    // Writes to pipes and files are synchronous on Linux and macOS, so nothing is lost at exit.
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: (name) => process.env[name],
+    isTerminal: process.stderr.isTTY === true,
+    async readTree(dir) {
+      const files = new Map<string, string>();
+      const walk = async (relative: string) => {
+        for (const e of await readdir(`${dir}/${relative}`, { withFileTypes: true })) {
+          const path = relative ? `${relative}/${e.name}` : e.name;
+          if (e.isDirectory()) await walk(path);
+          else if (e.isFile()) files.set(path, await readFile(`${dir}/${path}`, "utf8"));
+        }
+      };
+      try {
+        await walk("");
+      } catch (err) {
+        if ((err as { code?: string }).code !== "ENOENT") throw err;
+      }
+      return files;
+    },
+    async makeParentDir(path) {
+      const slash = path.lastIndexOf("/");
+      if (slash > 0) await mkdir(path.slice(0, slash), { recursive: true });
+    },
+    runScript(script, env) {
+      const child = spawn("bash", ["-c", script, "run.sh"], { env: { ...process.env, ...env }, stdio: "inherit" });
+      const forward = () => child.kill("SIGTERM");
+      for (const signal of SIGNALS) process.on(signal, forward);
+      return new Promise((resolve, reject) => {
+        child.on("error", reject);
+        child.on("exit", (code, signal) => {
+          for (const s of SIGNALS) process.off(s, forward);
+          resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15));
+        });
+      });
+    },
+    untilStopped: () => new Promise((resolve) => SIGNALS.forEach((s) => process.once(s, () => resolve(s)))),
+    cue: loadCue,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Builds dist/, the committed JavaScript that runs flowctl without Deno:
+ *   dist/cli.js      the `flowctl` command on Node (npm bin, pre-commit hook)
+ *   dist/action.js   the GitHub Action (action.yml)
+ *   dist/wasm_exec.js, dist/cue.wasm.gz   CUE, as cue-wasm 1.0.0 ships it
+ *   dist/package.json  `"type": "module"`
+ * and the playground's browser script (playground/bundle.ts, embedded as text
+ * so server.ts reads no files). `deno task bundle` rewrites them; CI fails
+ * when one is stale. Output is minified: it then holds no file paths, so it is
+ * the same on every machine.
+ */
+import * as esbuild from "esbuild";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { GLUE_FILE, loadGzippedWasm, packageUrl } from "../host/cue_wasm.ts";
+import { embeddedModule } from "./embed_text.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const path = (relative: string) => fromFileUrl(new URL(relative, ROOT));
+
+/**
+ * The ES module entry of an npm package in Deno's cache: `exports["."]` with
+ * the conditions import/default (never node/require: a CommonJS build would
+ * need `require` at run time, and yaml's node build needs `process`).
+ */
+async function esmEntry(specifier: string): Promise<string> {
+  const resolved = fromFileUrl(import.meta.resolve(specifier));
+  // Deno's cache holds a package at …/<name>/<version>/.
+  const at = resolved.indexOf(`/${specifier}/`) + specifier.length + 2;
+  const root = resolved.slice(0, resolved.indexOf("/", at) + 1);
+  const pkg = JSON.parse(await Deno.readTextFile(root + "package.json"));
+  let entry = pkg.exports?.["."];
+  while (entry && typeof entry === "object") entry = entry.import ?? entry.default;
+  if (typeof entry !== "string") throw new Error(`${specifier}: no ES module entry in ${root}package.json`);
+  return root + entry.replace(/^\.\//, "");
+}
+
+/**
+ * esbuild finds npm packages in node_modules; Deno keeps them in its own
+ * cache, so bare imports are resolved with this script's import map. The Node
+ * builds get a stand-in for the control plane (it needs Deno).
+ */
+function denoResolver(platform: "node" | "browser"): esbuild.Plugin {
+  return {
+    name: "deno-resolver",
+    setup(build) {
+      build.onResolve({ filter: /^[a-z@][^:]*$/ }, async (args) => {
+        if (args.importer.includes("/deno/npm/")) return undefined; // inside a package: its own files
+        return { path: await esmEntry(args.path) };
+      });
+      build.onResolve({ filter: /controlplane\/server\.ts$/ }, () => {
+        if (platform === "browser") return { path: "controlplane", namespace: "unavailable" };
+        return { path: path("host/no_controlplane.ts") };
+      });
+      build.onLoad({ filter: /.*/, namespace: "unavailable" }, () => ({ contents: "export {};" }));
+    },
+  };
+}
+
+/** One minified ES module bundle; returns its text. Node programs get a `#!/usr/bin/env node` line. */
+export async function bundle(entry: string, platform: "node" | "browser", program = platform === "node"): Promise<string> {
+  const result = await esbuild.build({
+    entryPoints: [path(entry)],
+    absWorkingDir: path("."),
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform,
+    target: platform === "node" ? "node20" : "es2022",
+    minify: true,
+    legalComments: "none",
+    // cli.ts runs itself on Deno under `if (import.meta.main)`; in a bundle that branch is dead.
+    define: { "import.meta.main": "false" },
+    banner: program ? { js: "#!/usr/bin/env node" } : undefined,
+    plugins: [denoResolver(platform)],
+    logLevel: "error",
+  });
+  return result.outputFiles[0].text;
+}
+
+/** The files CUE needs beside a Node bundle (host/node_cue.ts loads them). */
+export async function cueAssets(): Promise<[string, Uint8Array][]> {
+  return [
+    ["wasm_exec.js", await Deno.readFile(new URL(GLUE_FILE, await packageUrl()))],
+    ["cue.wasm.gz", await loadGzippedWasm()],
+  ];
+}
+
+/** The files of dist/ and the playground's embedded bundle, by path from the repository root. */
+export async function bundleOutputs(): Promise<Map<string, Uint8Array>> {
+  const text = new TextEncoder();
+  const out = new Map<string, Uint8Array>([
+    ["dist/cli.js", text.encode(await bundle("host/node_cli.ts", "node"))],
+    ["dist/action.js", text.encode(await bundle("host/action.ts", "node"))],
+    ...(await cueAssets()).map(([name, bytes]) => [`dist/${name}`, bytes] as [string, Uint8Array]),
+    // The bundles are ES modules, whatever the package.json above them says.
+    ["dist/package.json", text.encode(JSON.stringify({ type: "module" }) + "\n")],
+  ]);
+  const page = await bundle("playground/page.ts", "browser");
+  out.set("playground/bundle.ts", text.encode(embeddedModule("playground/page.ts (scripts/bundle.ts)", "PAGE_SCRIPT", page)));
+  return out;
+}
+
+if (import.meta.main) {
+  try {
+    for (const [file, bytes] of await bundleOutputs()) {
+      await Deno.mkdir(path(file.slice(0, file.lastIndexOf("/"))), { recursive: true });
+      await Deno.writeFile(path(file), bytes, { mode: file.endsWith("cli.js") || file.endsWith("action.js") ? 0o755 : 0o644 });
+    }
+  } finally {
+    await esbuild.stop();
+  }
+}
