@@ -1,12 +1,14 @@
 /**
  * Embeds text files the pure core needs into TypeScript modules, so it gets
  * them without reading files (it also runs in a browser):
- * schemas/pipeline.cue and the local target's shell runtime.
+ * schemas/pipeline.cue, the local target's shell runtime, and the playground's
+ * page (server.ts reads no files, as Deno Deploy wants).
  * `deno task embed` rewrites them; CI fails when one is stale.
  */
 export const EMBEDDED = [
   { source: "schemas/pipeline.cue", module: "schemas/pipeline_cue.ts", name: "PIPELINE_CUE" },
   { source: "generators/local_runtime.sh", module: "generators/local_runtime.ts", name: "LOCAL_RUNTIME" },
+  { source: "playground/page.html", module: "playground/page_html.ts", name: "PAGE_HTML" },
 ] as const;
 
 export function embeddedModule(source: string, name: string, text: string): string {

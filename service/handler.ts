@@ -1,0 +1,187 @@
+/**
+ * The web service as one fetch handler (Request → Response), so it runs under
+ * Deno.serve, on Deno Deploy, or in a test without a socket:
+ *   POST /v1/validate   {source, filename?}                  → {valid, diagnostics}
+ *   POST /v1/translate  {source, filename?, target?, options?} → {target, files, diagnostics}
+ *   GET  /v1/targets    the targets and their options
+ *   GET  /              the playground page, GET /playground.js its script
+ * A pipeline with errors is still an answer (validate 200, translate 422, both
+ * with diagnostics); a request that is not understood is a 4xx with
+ * {"error": {"code", "message"}}.
+ */
+import { compile, validate } from "../compiler/compile.ts";
+import type { CueEngine } from "../compiler/cue.ts";
+import { hasErrors } from "../compiler/diagnostics.ts";
+import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";
+import { defaultRegistry } from "../generators/mod.ts";
+
+export interface ServiceOptions {
+  cue: CueEngine;
+  registry?: GeneratorRegistry;
+  /** Largest request body accepted; default 1 MiB. */
+  maxBodyBytes?: number;
+  /** The playground: its HTML and its bundled script. Without it, / is 404. */
+  page?: { html: string; script: string };
+  /** Told of unexpected failures (answered with 500). */
+  onError?: (error: unknown) => void;
+}
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+const REQUEST_FIELDS = {
+  validate: ["source", "filename"],
+  translate: ["source", "filename", "target", "options"],
+} as const;
+
+class RequestError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body, null, 2) + "\n", {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** The body as text, refusing more than `max` bytes whether or not Content-Length says so. */
+async function readBody(request: Request, max: number): Promise<string> {
+  const tooLarge = () => new RequestError(413, "body_too_large", `the request body is larger than ${max} bytes`);
+  if (Number(request.headers.get("content-length") ?? 0) > max) throw tooLarge();
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    if (size > max) throw tooLarge();
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) bytes.set(c, (at += c.length) - c.length);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new RequestError(400, "invalid_utf8", "the request body is not UTF-8");
+  }
+}
+
+interface PipelineRequest {
+  source: string;
+  filename: string;
+  target?: string;
+  options?: GeneratorOptions;
+}
+
+/** Checks the JSON request: known fields only, each of its type. */
+function parseRequest(text: string, fields: readonly string[], registry: GeneratorRegistry): PipelineRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new RequestError(400, "invalid_json", `the request body is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new RequestError(400, "invalid_request", 'the request body must be a JSON object such as {"source": "..."}');
+  }
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).find((k) => !fields.includes(k));
+  if (unknown !== undefined) {
+    throw new RequestError(400, "unknown_field", `unknown field "${unknown}"; the fields are ${fields.join(", ")}`);
+  }
+  if (typeof b.source !== "string") throw new RequestError(400, "invalid_request", '"source" must be a string: the pipeline text');
+  if (b.filename !== undefined && (typeof b.filename !== "string" || b.filename === "")) {
+    throw new RequestError(400, "invalid_request", '"filename" must be a non-empty string');
+  }
+  if (b.target !== undefined && (typeof b.target !== "string" || !registry.get(b.target))) {
+    throw new RequestError(400, "unknown_target", `"target" must be one of ${registry.names().join(", ")}`);
+  }
+  const options = b.options;
+  if (options !== undefined) {
+    const scalar = (v: unknown) => ["string", "number", "boolean"].includes(typeof v);
+    if (typeof options !== "object" || options === null || Array.isArray(options) || !Object.values(options).every(scalar)) {
+      throw new RequestError(400, "invalid_request", '"options" must be an object of target options, e.g. {"namespace": "data"}');
+    }
+  }
+  return {
+    source: b.source,
+    filename: (b.filename as string | undefined) ?? "pipeline.yaml",
+    target: b.target as string | undefined,
+    options: options as GeneratorOptions | undefined,
+  };
+}
+
+export function createHandler(options: ServiceOptions): (request: Request) => Promise<Response> {
+  const registry = options.registry ?? defaultRegistry();
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const targets = registry.names().map((name) => {
+    const g = registry.get(name)!;
+    return { name, description: g.description, options: g.options ?? [] };
+  });
+
+  const routes: Record<string, Record<string, (request: Request) => Promise<Response> | Response>> = {
+    "/v1/validate": {
+      POST: async (request) => {
+        const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.validate, registry);
+        const result = validate(req.source, { filename: req.filename, cue: options.cue });
+        return json(200, { valid: !hasErrors(result.diagnostics), diagnostics: result.diagnostics });
+      },
+    },
+    "/v1/translate": {
+      POST: async (request) => {
+        const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.translate, registry);
+        const result = compile(req.source, {
+          filename: req.filename,
+          cue: options.cue,
+          registry,
+          target: req.target,
+          generatorOptions: req.options,
+        });
+        const failed = hasErrors(result.diagnostics);
+        const files = result.files.map((f) => ({ path: f.path, content: f.content }));
+        return json(failed ? 422 : 200, { target: result.target, files, diagnostics: result.diagnostics });
+      },
+    },
+    "/v1/targets": { GET: () => json(200, { targets }) },
+  };
+  if (options.page) {
+    const { html, script } = options.page;
+    // The page loads only its own script; styles are inline in the HTML.
+    const csp = "default-src 'self'; style-src 'self' 'unsafe-inline'";
+    routes["/"] = {
+      GET: () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp } }),
+    };
+    routes["/favicon.ico"] = { GET: () => new Response(null, { status: 204 }) }; // browsers ask; there is none
+    routes["/playground.js"] = {
+      GET: () => new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } }),
+    };
+  }
+
+  async function readJsonBody(request: Request): Promise<string> {
+    const type = request.headers.get("content-type") ?? "";
+    if (!/^application\/json\s*(;|$)/i.test(type)) {
+      throw new RequestError(415, "unsupported_media_type", "send the request as Content-Type: application/json");
+    }
+    return await readBody(request, max);
+  }
+
+  return async (request) => {
+    const path = new URL(request.url).pathname;
+    const route = routes[path];
+    try {
+      if (!route) throw new RequestError(404, "not_found", `no such path: ${path}; the API is under /v1/`);
+      const method = route[request.method];
+      if (!method) {
+        throw new RequestError(405, "method_not_allowed", `${path} takes ${Object.keys(route).join(", ")}`, {
+          allow: Object.keys(route).join(", "),
+        });
+      }
+      return await method(request);
+    } catch (err) {
+      if (err instanceof RequestError) return json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
+      options.onError?.(err);
+      return json(500, { error: { code: "internal", message: "flowctl failed on this request; please report it" } });
+    }
+  };
+}
