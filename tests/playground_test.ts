@@ -63,9 +63,11 @@ Deno.test("playground: compose output for a pipeline, then an error marked at it
 
     // Clicking the diagnostic selects its line in the editor.
     await page.click("#diagnostics li.error");
-    // (typed structurally: the tests are checked without the DOM library)
-    const selected = await page.$eval("#source", (area: { value: string; selectionStart: number; selectionEnd: number }) =>
-      area.value.slice(area.selectionStart, area.selectionEnd));
+    // (typed by hand: the tests may be checked with or without the DOM library)
+    const selected = await page.$eval("#source", (element: unknown) => {
+      const area = element as { value: string; selectionStart: number; selectionEnd: number };
+      return area.value.slice(area.selectionStart, area.selectionEnd);
+    });
     assert.equal(selected, "      inputs: [token-transfer]");
     assert.deepEqual(pageErrors, []);
   } finally {
