@@ -14,6 +14,8 @@ export interface CueResult {
 export interface CueEngine {
   /** Compiles and exports a CUE source text. Never throws for bad CUE input. */
   evaluate(source: string): CueResult;
+  /** The definitions of a CUE source text as an OpenAPI 3 document (CUE's own encoder). */
+  openapi(source: string): CueResult;
 }
 
 interface GoInstance {
@@ -25,6 +27,7 @@ interface GoInstance {
 
 interface CueApi {
   _toJSONImpl(source: string): { value: string; error: string | null };
+  _toOpenAPIImpl(source: string): { value: string; error: string | null };
 }
 
 type GoGlobals = typeof globalThis & {
@@ -73,18 +76,21 @@ export async function createCueEngine(wasm: BufferSource | WebAssembly.Module): 
   await start();
   let restarting: Promise<void> | undefined;
 
+  /** Calls into Go; a panic ends the Go program, so a fresh instance is started for later calls. */
+  const call = (fn: (api: CueApi) => { value: string; error: string | null }): CueResult => {
+    if (go.exited) return { error: "internal: the CUE evaluator stopped (restarting)" };
+    try {
+      const r = fn(api);
+      return r.error ? { error: String(r.error) } : { json: r.value };
+    } catch (err) {
+      restarting ??= start().finally(() => (restarting = undefined));
+      const detail = goOutput.split("\n").find((l) => l.startsWith("panic:")) ?? String(err);
+      return { error: `internal: the CUE evaluator crashed: ${detail}` };
+    }
+  };
+
   return {
-    evaluate(source: string): CueResult {
-      if (go.exited) return { error: "internal: the CUE evaluator stopped (restarting)" };
-      try {
-        const r = api._toJSONImpl(source);
-        return r.error ? { error: String(r.error) } : { json: r.value };
-      } catch (err) {
-        // A Go panic ends the program; start a fresh instance for later calls.
-        restarting ??= start().finally(() => (restarting = undefined));
-        const detail = goOutput.split("\n").find((l) => l.startsWith("panic:")) ?? String(err);
-        return { error: `internal: the CUE evaluator crashed: ${detail}` };
-      }
-    },
+    evaluate: (source) => call((a) => a._toJSONImpl(source)),
+    openapi: (source) => call((a) => a._toOpenAPIImpl(source)),
   };
 }

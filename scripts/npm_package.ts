@@ -5,6 +5,7 @@
  *   cli.js        the `flowctl` command
  *   wasm_exec.js, cue.wasm.gz   CUE (host/node_cue.ts finds them beside index.js)
  *   types/…       declarations emitted by TypeScript from the sources
+ *   pipeline.schema.json   the editors' JSON Schema
  * It has no dependencies: yaml and diff are bundled.
  *
  *   deno run -A scripts/npm_package.ts DIR
@@ -71,6 +72,8 @@ export async function npmPackage(): Promise<Map<string, Uint8Array>> {
   files.set("index.js", text.encode(await bundle("host/node.ts", "node", false)));
   files.set("cli.js", text.encode(await bundle("host/node_cli.ts", "node")));
   for (const [name, bytes] of await cueAssets()) files.set(name, bytes);
+  // For editors: # yaml-language-server: $schema=./node_modules/@flowctl/flowctl/pipeline.schema.json
+  files.set("pipeline.schema.json", await Deno.readFile(new URL("schemas/pipeline.schema.json", ROOT)));
   for (const [path, content] of declarations()) files.set(`types/${path}`, text.encode(content));
   // host/node.ts is mod.ts plus loadCue; its declaration, written out (it imports Node's own modules).
   files.set(

@@ -56,7 +56,7 @@ Deno.test("validate() gives each error in a file, with positions, in one run", a
 });
 
 Deno.test("validate() survives a CUE evaluator that reports an unparseable error", () => {
-  const broken = { evaluate: () => ({ error: "something else entirely" }) };
+  const broken = { evaluate: () => ({ error: "something else entirely" }), openapi: () => ({ error: "unused" }) };
   const result = validate("apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: x}\nspec: {sources: [{id: a, image: b}]}", {
     filename: "f.yaml",
     cue: broken,

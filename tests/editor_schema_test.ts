@@ -1,0 +1,74 @@
+/**
+ * schemas/pipeline.schema.json, the editors' schema: fresh (as the script
+ * writes it), a draft-04 schema ajv compiles, it accepts every flowctl/v1
+ * fixture, it rejects what CUE rejects for the rules it can express, and
+ * the README's yaml-language-server line points at it.
+ */
+import assert from "node:assert/strict";
+import AjvDraft04 from "ajv-draft-04";
+import { parseAllDocuments } from "yaml";
+import { validate } from "../compiler/compile.ts";
+import { editorSchema } from "../scripts/editor_schema.ts";
+import { cue, fixtureFiles, ROOT } from "./helpers.ts";
+
+const committed = await Deno.readTextFile(new URL("schemas/pipeline.schema.json", ROOT));
+// A CommonJS module: its class is the default export of the default export.
+const Ajv = (AjvDraft04 as unknown as { default: typeof AjvDraft04.default }).default;
+const ajv = new Ajv({ allErrors: true });
+const check = ajv.compile(JSON.parse(committed));
+
+Deno.test("editor schema: the committed file is what scripts/editor_schema.ts writes (deno task schema)", async () => {
+  assert.equal(committed, await editorSchema());
+});
+
+Deno.test("editor schema: every flowctl/v1 fixture passes", async () => {
+  let checked = 0;
+  for (const name of await fixtureFiles("fixtures")) {
+    const text = await Deno.readTextFile(new URL(`fixtures/${name}`, ROOT));
+    for (const doc of parseAllDocuments(text)) {
+      const data = doc.toJS({ maxAliasCount: 100 });
+      // (legacy_hybrid has this header over the older body: an upgrade, not this schema)
+      if (data?.apiVersion !== "flowctl/v1" || data?.kind !== "Pipeline" || data?.spec === undefined) continue;
+      assert.ok(check(data), `${name}: ${ajv.errorsText(check.errors)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 15, `only ${checked} documents checked`);
+});
+
+const BASE = {
+  apiVersion: "flowctl/v1",
+  kind: "Pipeline",
+  metadata: { name: "p" },
+  spec: { sources: [{ id: "src", image: "busybox" }], sinks: [{ id: "dst", image: "busybox", inputs: ["src"] }] },
+};
+
+Deno.test("editor schema: rejects what the CUE schema rejects, at the same place", async () => {
+  const cases: [string, (p: typeof BASE & Record<string, unknown>) => void, string][] = [
+    ["port out of range", (p) => Object.assign(p.spec.sources[0], { ports: [{ containerPort: 70000 }] }), "/spec/sources/0/ports/0/containerPort"],
+    ["empty command", (p) => Object.assign(p.spec.sources[0], { command: [] }), "/spec/sources/0/command"],
+    ["unknown protocol", (p) => Object.assign(p.spec.sinks[0], { ports: [{ containerPort: 80, protocol: "HTTP" }] }), "/spec/sinks/0/ports/0/protocol"],
+    ["health check without a slash", (p) => Object.assign(p.spec.sources[0], { health_check: "health" }), "/spec/sources/0/health_check"],
+    ["blank name", (p) => Object.assign(p.metadata, { name: "  " }), "/metadata/name"],
+    ["wrong apiVersion", (p) => Object.assign(p, { apiVersion: "flowctl/v2" }), "/apiVersion"],
+    ["bad duration", (p) => Object.assign(p.spec, { controlPlane: { heartbeatTTL: "30 seconds" } }), "/spec/controlPlane/heartbeatTTL"],
+    ["negative replicas", (p) => Object.assign(p.spec.sinks[0], { replicas: -1 }), "/spec/sinks/0/replicas"],
+  ];
+  assert.ok(check(structuredClone(BASE)), ajv.errorsText(check.errors));
+  for (const [what, change, path] of cases) {
+    const doc = structuredClone(BASE) as typeof BASE & Record<string, unknown>;
+    change(doc);
+    assert.equal(check(doc), false, `${what}: the editor schema accepts it`);
+    assert.ok(check.errors!.some((e) => e.instancePath === path), `${what}: ${ajv.errorsText(check.errors)}`);
+    const cueSays = validate(JSON.stringify(doc), { filename: "p.json", cue: await cue() });
+    assert.ok(cueSays.diagnostics.some((d) => d.severity === "error"), `${what}: CUE accepts it`);
+  }
+});
+
+Deno.test("editor schema: the README shows the yaml-language-server line with a path that exists", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const line = /^# yaml-language-server: \$schema=(\S+)$/m.exec(readme);
+  assert.ok(line, "no yaml-language-server line in the README");
+  assert.ok(line[1].endsWith("schemas/pipeline.schema.json"));
+  await Deno.stat(new URL(line[1].replace(/^(\.\.\/)+/, ""), ROOT));
+});
