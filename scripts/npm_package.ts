@@ -2,6 +2,7 @@
  * Builds the npm package `@flowctl/flowctl` into a folder, ready for
  * `npm pack` or `npm publish`:
  *   index.js      the library (mod.ts) plus `loadCue` for Node, one ES module
+ *   browser.js    the same for browsers (the "browser" export condition)
  *   cli.js        the `flowctl` command
  *   wasm_exec.js, cue.wasm.gz   CUE (host/node_cue.ts finds them beside index.js)
  *   types/…       declarations emitted by TypeScript from the sources
@@ -64,26 +65,36 @@ export async function npmPackage(): Promise<Map<string, Uint8Array>> {
     description: "Compiles flowctl pipeline files into docker-compose, Kubernetes, Nomad and local run scripts",
     type: "module",
     bin: { flowctl: "./cli.js" },
-    exports: { ".": { types: "./index.d.ts", default: "./index.js" } },
+    exports: {
+      ".": {
+        browser: { types: "./browser.d.ts", default: "./browser.js" },
+        types: "./index.d.ts",
+        default: "./index.js",
+      },
+    },
     types: "./index.d.ts",
     engines: { node: ">=20" },
   };
   files.set("package.json", text.encode(JSON.stringify(manifest, null, 2) + "\n"));
   files.set("index.js", text.encode(await bundle("host/node.ts", "node", false)));
+  files.set("browser.js", text.encode(await bundle("host/browser.ts", "browser")));
   files.set("cli.js", text.encode(await bundle("host/node_cli.ts", "node")));
   for (const [name, bytes] of await cueAssets()) files.set(name, bytes);
   // For editors: # yaml-language-server: $schema=./node_modules/@flowctl/flowctl/pipeline.schema.json
   files.set("pipeline.schema.json", await Deno.readFile(new URL("schemas/pipeline.schema.json", ROOT)));
   for (const [path, content] of declarations()) files.set(`types/${path}`, text.encode(content));
-  // host/node.ts is mod.ts plus loadCue; its declaration, written out (it imports Node's own modules).
-  files.set(
-    "index.d.ts",
+  // host/node.ts and host/browser.ts are mod.ts plus loadCue; their declarations, written out
+  // (the hosts' own sources need Node's or the DOM's types, which the core is checked without).
+  const entry = (signature: string, doc: string) =>
     text.encode(
       'export * from "./types/mod.js";\n' +
         'import type { CueEngine } from "./types/compiler/cue.js";\n' +
-        "/** A ready CUE evaluator (one per process; later calls share it). */\n" +
-        "export declare function loadCue(): Promise<CueEngine>;\n",
-    ),
+        `/** ${doc} */\nexport declare function loadCue(${signature}): Promise<CueEngine>;\n`,
+    );
+  files.set("index.d.ts", entry("", "A ready CUE evaluator (one per process; later calls share it)."));
+  files.set(
+    "browser.d.ts",
+    entry("base?: string | URL", "A ready CUE evaluator; wasm_exec.js and cue.wasm.gz are fetched from `base` (default: beside browser.js)."),
   );
   files.set(
     "README.md",
