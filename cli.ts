@@ -231,6 +231,15 @@ export async function main(args: string[], io: Io): Promise<number> {
 
 class InputError extends Error {}
 
+/** A file-system step: its failure is the user's to fix (a path, a permission), not a bug. */
+async function onDisk<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw new InputError(`cannot ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 async function readInput(path: string, io: Io): Promise<{ name: string; text: string }> {
   if (path === "-") return { name: "<stdin>", text: await io.readStdin() };
   try {
@@ -321,8 +330,8 @@ async function runTranslate(args: string[], io: Io): Promise<number> {
     else if (concat && files.length > 1) stream = concat(files);
     else throw new UsageError(`target ${runs[0].target} writes ${files.length} files; use -o DIR`);
   }
-  const drifted = !failed && check ? drift(files, await io.readTree(output!)) : [];
-  if (!failed && output !== undefined && !check) await io.writeFiles(output, files);
+  const drifted = !failed && check ? drift(files, await onDisk(`read ${output}`, () => io.readTree(output!))) : [];
+  if (!failed && output !== undefined && !check) await onDisk(`write into ${output}`, () => io.writeFiles(output, files));
 
   if (format === "json") {
     io.stdout(JSON.stringify(
@@ -444,7 +453,7 @@ async function runControlPlaneCommand(args: string[], io: Io): Promise<number> {
     advertise: v.advertise,
     log: (line: string) => io.stderr(`flowctl controlplane: ${line}\n`),
   };
-  if (db) await io.makeParentDir(db);
+  if (db) await onDisk(`create the folder of ${db}`, () => io.makeParentDir(db));
   const cp = await startControlPlane(options);
   io.stderr(
     `flowctl controlplane: gRPC on ${options.address}:${cp.grpcPort}` +
@@ -490,7 +499,7 @@ async function runPipeline(args: string[], io: Io): Promise<number> {
   const cpIr = ir.controlPlane;
   if (isBundledControlPlane(cpIr)) {
     const db = flags.values.inMemory === "true" ? undefined : `${stateDir}/registry.db`;
-    if (db) await io.makeParentDir(db);
+    if (db) await onDisk(`create the folder of ${db}`, () => io.makeParentDir(db));
     cp = await startControlPlane({
       address: "127.0.0.1",
       port: cpIr.port,

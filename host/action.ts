@@ -135,11 +135,27 @@ async function runAction(): Promise<number> {
         continue;
       }
       if (mode === "generate") {
-        await io.writeFiles(dir, gen.files);
+        try {
+          await io.writeFiles(dir, gen.files);
+        } catch (err) {
+          say(fileAnnotation("error", file, "flowctl", `cannot write into ${dir}: ${(err as Error).message}`));
+          errors++;
+          rows.push({ ...row, result: `cannot write into ${dir}` });
+          continue;
+        }
         written.push(...gen.files.map((f) => `${dir}/${f.path}`));
         rows.push({ ...row, result: `written to ${dir}` });
       } else if (mode === "check") {
-        const found = drift(gen.files, await io.readTree(dir));
+        let onDisk: Map<string, string>;
+        try {
+          onDisk = await io.readTree(dir);
+        } catch (err) {
+          say(fileAnnotation("error", file, "flowctl", `cannot read ${dir}: ${(err as Error).message}`));
+          errors++;
+          rows.push({ ...row, result: `cannot read ${dir}` });
+          continue;
+        }
+        const found = drift(gen.files, onDisk);
         for (const d of found) {
           say(fileAnnotation("error", `${dir}/${d.path}`, "flowctl drift", `${d.change}: does not match ${file} (regenerate it)`));
           say(d.patch);

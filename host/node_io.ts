@@ -7,6 +7,22 @@ import { loadCue } from "./node_cue.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
+/** mkdir -p, by hand: Node 20's `mkdir(…, {recursive: true})` never settles for a path under /proc. */
+async function makeDirs(path: string): Promise<void> {
+  const code = (err: unknown) => (err as { code?: string }).code;
+  try {
+    await mkdir(path);
+  } catch (err) {
+    if (code(err) === "EEXIST") return;
+    const parent = path.slice(0, path.lastIndexOf("/"));
+    if (code(err) !== "ENOENT" || !parent) throw err;
+    await makeDirs(parent);
+    await mkdir(path).catch((again) => {
+      if (code(again) !== "EEXIST") throw again;
+    });
+  }
+}
+
 export function nodeIo(): Io {
   return {
     readFile: (path) => readFile(path, "utf8"),
@@ -19,7 +35,7 @@ export function nodeIo(): Io {
       // Write each file beside its final name, then rename: a reader never sees half a file.
       for (const f of files) {
         const path = `${dir}/${f.path}`;
-        await mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+        await makeDirs(path.slice(0, path.lastIndexOf("/")));
         const tmp = `${path}.flowctl-tmp`;
         await writeFile(tmp, f.content);
         await chmod(tmp, f.executable ? 0o755 : 0o644);
@@ -49,7 +65,7 @@ export function nodeIo(): Io {
     },
     async makeParentDir(path) {
       const slash = path.lastIndexOf("/");
-      if (slash > 0) await mkdir(path.slice(0, slash), { recursive: true });
+      if (slash > 0) await makeDirs(path.slice(0, slash));
     },
     runScript(script, env) {
       const child = spawn("bash", ["-c", script, "run.sh"], { env: { ...process.env, ...env }, stdio: "inherit" });

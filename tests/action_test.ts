@@ -134,6 +134,10 @@ Deno.test("action: bad inputs fail the step with one clear error, no stack trace
       [{ pipelines: "" }, /^::error title=flowctl::input pipelines is empty/m],
       [{ pipelines: "pipelines/*.yaml", targets: "helm" }, /^::error title=flowctl::unknown target "helm" in input targets/m],
       [{ pipelines: "missing.yaml" }, /^::error file=missing\.yaml,title=flowctl::cannot read missing\.yaml/m],
+      [
+        { pipelines: "pipelines/ledger.yaml", mode: "generate", "output-dir": "/proc/flowctl-nope" },
+        /^::error file=pipelines\/ledger\.yaml,title=flowctl::cannot write into \/proc\/flowctl-nope: /m,
+      ],
     ];
     for (const [inputs, message] of cases) {
       const step = await runStep(ws, inputs);

@@ -184,6 +184,18 @@ Deno.test("cli: the real entry point runs as a subprocess", async () => {
   assert.match(stderr, /^fixtures\/invalid\/not_yaml\.yaml:4:1 error E_SYNTAX: /m);
 });
 
+Deno.test("cli: an output folder that cannot be written is an input error (exit 1), not an internal one", async () => {
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-o", "/proc/flowctl-nope"],
+    cwd: new URL(".", ROOT).pathname,
+    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(p.stderr);
+  assert.equal(p.code, 1);
+  assert.match(stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
+  assert.doesNotMatch(stderr, /internal error/);
+});
+
 Deno.test("cli: controlplane and run reject bad options as usage errors (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
     [["controlplane", "--port", "http"], /--port needs a port number 0-65535, not "http"/],

@@ -97,6 +97,11 @@ process.stdout.write(r.files[0].content);
       assert.equal(good.stdout, await Deno.readTextFile(new URL("golden/fan_out/nomad/ledger-fanout.nomad.hcl", ROOT)));
       const usage = await exec(bin, ["translate"]);
       assert.equal(usage.code, 2);
+      // An output folder that cannot be made is the user's error, reported at once (Node 20's own
+      // recursive mkdir never returns for it).
+      const unwritable = await exec(bin, ["translate", "-f", "fixtures/fan_out.yaml", "-o", "/proc/flowctl-nope"]);
+      assert.equal(unwritable.code, 1);
+      assert.match(unwritable.stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
     });
 
     await t.step("TypeScript checks a consumer against the shipped declarations", () => {
