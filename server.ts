@@ -1,8 +1,8 @@
 /**
  * flowctl as a web service: the JSON API (POST /v1/validate, /v1/translate)
  * and the playground page at /. Everything it serves is in memory (the page
- * and its script are embedded), so it runs as it is with `deno run -A
- * server.ts` and on Deno Deploy. Listens on PORT, default 8000.
+ * and its script are embedded) and it writes no files, so it runs as it is
+ * with `deno run -A server.ts` and on Deno Deploy. Listens on PORT, default 8000.
  */
 import { loadCue } from "./host/cue_wasm.ts";
 import { PAGE_SCRIPT } from "./playground/bundle.ts";
@@ -18,7 +18,7 @@ if (!/^\d+$/.test(portText) || Number(portText) > 65535) {
 }
 
 const handler = createHandler({
-  cue: await loadCue(),
+  cue: await loadCue({ diskCache: false }), // a service writes no files
   page: { html: PAGE_HTML, script: PAGE_SCRIPT },
   onError: (err) => log(`flowctl service: internal error: ${err instanceof Error ? err.stack : err}`),
 });

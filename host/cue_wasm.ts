@@ -15,9 +15,14 @@ export const GLUE_FILE = "./wasm_exec.full-4a915ab6.js";
 const CACHE_NAME = "cue-wasm-1.0.0.wasm";
 
 /** A ready CUE evaluator. */
-export async function loadCue(): Promise<CueEngine> {
+export async function loadCue(options: LoadOptions = {}): Promise<CueEngine> {
   await loadGoGlue();
-  return createCueEngine(await loadCueWasm());
+  return createCueEngine(await loadCueWasm(options));
+}
+
+export interface LoadOptions {
+  /** Keep the unzipped module in a cache folder (default true); false writes nothing (servers). */
+  diskCache?: boolean;
 }
 
 /**
@@ -38,8 +43,8 @@ export function loadGoGlue(): Promise<unknown> {
 }
 
 /** The raw wasm module, from the cache when it has it. */
-export async function loadCueWasm(): Promise<Uint8Array> {
-  const cacheDir = cacheDirectory();
+export async function loadCueWasm({ diskCache = true }: LoadOptions = {}): Promise<Uint8Array> {
+  const cacheDir = diskCache ? cacheDirectory() : undefined;
   const cached = cacheDir ? await readIfPresent(`${cacheDir}/${CACHE_NAME}`) : undefined;
   if (cached) return cached;
   const wasm = await decodePackagedWasm();

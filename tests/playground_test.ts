@@ -19,10 +19,12 @@ function freePort(): number {
 
 Deno.test("playground: compose output for a pipeline, then an error marked at its line, in headless Chromium", async () => {
   const port = freePort();
+  const cacheDir = await Deno.makeTempDir({ prefix: "flowctl-service-cache-" });
   const server = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "server.ts"],
     cwd: new URL(".", ROOT).pathname,
-    env: { PORT: String(port), DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1" },
+    // The CLI would cache CUE's unzipped module here; the service must write no files (Deploy has none).
+    env: { PORT: String(port), DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1", FLOWCTL_CACHE_DIR: `${cacheDir}/flowctl` },
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -70,10 +72,12 @@ Deno.test("playground: compose output for a pipeline, then an error marked at it
     });
     assert.equal(selected, "      inputs: [token-transfer]");
     assert.deepEqual(pageErrors, []);
+    assert.deepEqual([...Deno.readDirSync(cacheDir)], [], "the service wrote a cache");
   } finally {
     await browser.close();
     server.kill("SIGTERM");
     await server.stderr.cancel();
     await server.status;
+    await Deno.remove(cacheDir, { recursive: true });
   }
 });
