@@ -15,7 +15,16 @@ import { generate, validate } from "../compiler/compile.ts";
 import { type Diagnostic, hasErrors } from "../compiler/diagnostics.ts";
 import { drift } from "../compiler/drift.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { annotation, fileAnnotation, globPattern, isGlob, outputEntry, type SummaryRow, summaryTable } from "./github.ts";
+import {
+  annotation,
+  fileAnnotation,
+  globPattern,
+  isGlob,
+  outputEntry,
+  type SummaryRow,
+  summaryTable,
+  workflowCommand,
+} from "./github.ts";
 import { nodeIo } from "./node_io.ts";
 
 const MODES = ["validate", "generate", "check"] as const;
@@ -95,7 +104,7 @@ async function runAction(): Promise<number> {
   let drifted = false;
   const written: string[] = [];
   const rows: SummaryRow[] = [];
-  for (const pattern of unmatched) say(`::warning title=flowctl::no file matches ${pattern.replaceAll("\n", " ")}\n`);
+  for (const pattern of unmatched) say(workflowCommand("warning", { title: "flowctl" }, `no file matches ${pattern}`));
   const stems = new Map<string, string>();
   for (const f of files) {
     const s = stem(f);
@@ -130,6 +139,12 @@ async function runAction(): Promise<number> {
       const counts = count([...checked.diagnostics, ...gen.diagnostics]);
       const dir = outputDirFor(outputTemplate, several, stem(file), gen.target);
       const row = { pipeline: file, target: gen.target, files: gen.files.length, ...counts };
+      // A folder that cannot be written or read is an error of this pipeline × target, not of the action.
+      const cannot = (what: string, err: unknown) => {
+        say(fileAnnotation("error", file, "flowctl", `cannot ${what}: ${(err as Error).message}`));
+        errors++;
+        rows.push({ ...row, result: `cannot ${what}` });
+      };
       if (hasErrors(gen.diagnostics)) {
         rows.push({ ...row, result: "not expressible" });
         continue;
@@ -138,9 +153,7 @@ async function runAction(): Promise<number> {
         try {
           await io.writeFiles(dir, gen.files);
         } catch (err) {
-          say(fileAnnotation("error", file, "flowctl", `cannot write into ${dir}: ${(err as Error).message}`));
-          errors++;
-          rows.push({ ...row, result: `cannot write into ${dir}` });
+          cannot(`write into ${dir}`, err);
           continue;
         }
         written.push(...gen.files.map((f) => `${dir}/${f.path}`));
@@ -150,9 +163,7 @@ async function runAction(): Promise<number> {
         try {
           onDisk = await io.readTree(dir);
         } catch (err) {
-          say(fileAnnotation("error", file, "flowctl", `cannot read ${dir}: ${(err as Error).message}`));
-          errors++;
-          rows.push({ ...row, result: `cannot read ${dir}` });
+          cannot(`read ${dir}`, err);
           continue;
         }
         const found = drift(gen.files, onDisk);
@@ -197,6 +208,6 @@ try {
   process.exitCode = await runAction();
 } catch (err) {
   const message = err instanceof ActionError ? err.message : `internal error: ${(err as Error)?.stack ?? err}`;
-  process.stdout.write(`::error title=flowctl::${message.replaceAll("%", "%25").replaceAll("\n", "%0A")}\n`);
+  process.stdout.write(workflowCommand("error", { title: "flowctl" }, message));
   process.exitCode = 1;
 }

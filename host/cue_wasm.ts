@@ -1,16 +1,16 @@
 /**
  * CUE for Deno entry points: loads Go's wasm glue and finds the CUE wasm bytes,
  * both shipped in the npm package cue-wasm 1.0.0 (their file names are part of
- * that pinned release). cue-wasm ships them gzipped
- * and base64-encoded inside a JS file; decoding that costs ~100 ms, so the raw
- * module is cached on disk (FLOWCTL_CACHE_DIR, else $XDG_CACHE_HOME/flowctl or
- * ~/.cache/flowctl) and read from there on later runs. A cache that cannot be
- * written is not an error: the bytes are then decoded on every run.
+ * that pinned release). The bytes come gzipped and base64-encoded inside a JS
+ * file; decoding that costs ~100 ms, so the raw module is cached on disk
+ * (FLOWCTL_CACHE_DIR, else $XDG_CACHE_HOME/flowctl or ~/.cache/flowctl) and
+ * read from there on later runs. A cache that cannot be written is not an
+ * error: the bytes are then decoded on every run.
  */
 
 import { type CueEngine, createCueEngine } from "../compiler/cue.ts";
 
-export const WASM_FILE = "./cue.wasm.full.inline-71749b04.js";
+const WASM_FILE = "./cue.wasm.full.inline-71749b04.js";
 export const GLUE_FILE = "./wasm_exec.full-4a915ab6.js";
 const CACHE_NAME = "cue-wasm-1.0.0.wasm";
 

@@ -13,18 +13,22 @@ function escapeProperty(text: string): string {
   return escapeData(text).replaceAll(":", "%3A").replaceAll(",", "%2C");
 }
 
+/** One workflow command line: `::level key=value,…::message`, escaped as the runner reads it. */
+export function workflowCommand(level: "error" | "warning", properties: Record<string, string | number>, message: string): string {
+  const props = Object.entries(properties).map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(",");
+  return `::${level}${props ? ` ${props}` : ""}::${escapeData(message)}\n`;
+}
+
 /** `::error file=…,line=…,col=…,title=…::message`: shown at the line in the pull request. */
 export function annotation(d: Diagnostic, suffix = ""): string {
-  const props = [`file=${escapeProperty(d.file)}`];
-  if (d.line) props.push(`line=${d.line}`, `col=${d.column}`);
-  props.push(`title=${escapeProperty(`flowctl ${d.code}${suffix}`)}`);
+  const where: Record<string, string | number> = d.line ? { file: d.file, line: d.line, col: d.column } : { file: d.file };
   const text = d.hint ? `${d.message} (hint: ${d.hint})` : d.message;
-  return `::${d.severity === "error" ? "error" : "warning"} ${props.join(",")}::${escapeData(text)}\n`;
+  return workflowCommand(d.severity === "error" ? "error" : "warning", { ...where, title: `flowctl ${d.code}${suffix}` }, text);
 }
 
 /** A file-level annotation that is not a diagnostic (drift, a missing input file). */
 export function fileAnnotation(level: "error" | "warning", file: string, title: string, message: string): string {
-  return `::${level} file=${escapeProperty(file)},title=${escapeProperty(title)}::${escapeData(message)}\n`;
+  return workflowCommand(level, { file, title }, message);
 }
 
 /** One `name<<delimiter` block of the GITHUB_OUTPUT file; the delimiter is checked not to occur in the value. */

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { type Io, main } from "../cli.ts";
 import type { OutputFile } from "../generators/generator.ts";
-import { cue, ROOT } from "./helpers.ts";
+import { cue, exec, ROOT } from "./helpers.ts";
 
 interface Run {
   code: number;
@@ -185,15 +185,10 @@ Deno.test("cli: the real entry point runs as a subprocess", async () => {
 });
 
 Deno.test("cli: an output folder that cannot be written is an input error (exit 1), not an internal one", async () => {
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-o", "/proc/flowctl-nope"],
-    cwd: new URL(".", ROOT).pathname,
-    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(p.stderr);
+  const p = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-o", "/proc/flowctl-nope"]);
   assert.equal(p.code, 1);
-  assert.match(stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
-  assert.doesNotMatch(stderr, /internal error/);
+  assert.match(p.stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
+  assert.doesNotMatch(p.stderr, /internal error/);
 });
 
 Deno.test("cli: controlplane and run reject bad options as usage errors (exit 2)", async () => {
