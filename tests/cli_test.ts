@@ -177,7 +177,7 @@ Deno.test("cli: the real entry point runs as a subprocess", async () => {
   const p = await new Deno.Command(deno, {
     args: ["run", "--allow-read", "--allow-env", "--allow-write", "cli.ts", "validate", "fixtures/invalid/not_yaml.yaml"],
     cwd: new URL(".", ROOT).pathname,
-    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+    env: { NO_COLOR: "1" },
   }).output();
   const stderr = new TextDecoder().decode(p.stderr);
   assert.equal(p.code, 1);
@@ -225,7 +225,7 @@ Deno.test("cli: controlplane on a port that is taken exits 1 with a message, not
     const p = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli.ts", "controlplane", "--address", "127.0.0.1", "--port", "0", "--http-port", String(port), "--in-memory"],
       cwd: new URL(".", ROOT).pathname,
-      env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+      env: { NO_COLOR: "1" },
     }).output();
     const stderr = new TextDecoder().decode(p.stderr);
     assert.equal(p.code, 1);
@@ -273,7 +273,7 @@ Deno.test("cli: translate --check on a real directory (subprocess): 0 after tran
     new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-t", "local", "-o", dir, ...args],
       cwd: new URL(".", ROOT).pathname,
-      env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+      env: { NO_COLOR: "1" },
     }).output();
   assert.equal((await flowctl()).code, 0);
   assert.equal((await flowctl("--check")).code, 0);

@@ -46,7 +46,7 @@ export async function processesWithEnv(entry: string): Promise<string[]> {
 export async function spawnControlPlane(args: string[]): Promise<{ child: Deno.ChildProcess; grpcPort: number; httpPort?: number }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", new URL("cli.ts", ROOT).pathname, "controlplane", "--address", "127.0.0.1", "--port", "0", ...args],
-    env: { DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1" },
+    env: { NO_COLOR: "1" },
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -79,7 +79,7 @@ export async function exec(
   const child = new Deno.Command(command, {
     args,
     cwd: options.cwd ?? new URL(".", ROOT).pathname,
-    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1", ...options.env },
+    env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

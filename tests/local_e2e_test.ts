@@ -36,7 +36,6 @@ function env(outDir: string): Record<string, string> {
   return {
     OUT_DIR: outDir,
     PATH: `${root}node_modules/.bin:${Deno.env.get("PATH")}`,
-    DENO_NO_PACKAGE_JSON: "1",
     NO_COLOR: "1",
     FLOWCTL: `${root}scripts/flowctl`,
   };

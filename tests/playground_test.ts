@@ -24,7 +24,7 @@ Deno.test("playground: compose output for a pipeline, then an error marked at it
     args: ["run", "-A", "server.ts"],
     cwd: new URL(".", ROOT).pathname,
     // The CLI would cache CUE's unzipped module here; the service must write no files (Deploy has none).
-    env: { PORT: String(port), DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1", FLOWCTL_CACHE_DIR: `${cacheDir}/flowctl` },
+    env: { PORT: String(port), NO_COLOR: "1", FLOWCTL_CACHE_DIR: `${cacheDir}/flowctl` },
     stdout: "null",
     stderr: "piped",
   }).spawn();
