@@ -4,15 +4,15 @@
  * Deno (host/deno_io.ts, the last lines here) and on Node (host/node_cli.ts).
  * Exit codes: 0 ok, 1 invalid input, 2 usage.
  */
-import { generate, validate } from "./compiler/compile.ts";
+import { generate, validate } from "./translate/compile.ts";
 import type { CueEngine } from "./compiler/cue.ts";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "./compiler/diagnostics.ts";
-import { drift } from "./compiler/drift.ts";
-import { parseDuration } from "./compiler/duration.ts";
+import { drift } from "./translate/drift.ts";
+import { parseDuration } from "./generators/shared/duration.ts";
 import type { ControlPlane, ControlPlaneOptions } from "./controlplane/server.ts";
-import { isBundledControlPlane } from "./generators/control_plane.ts";
+import { isBundledControlPlane } from "./generators/shared/control_plane.ts";
 import { defaultRegistry } from "./generators/mod.ts";
-import { controlPlaneHttpPort } from "./generators/local.ts";
+import { controlPlaneHttpPort } from "./generators/local/local.ts";
 import { type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "./generators/generator.ts";
 import { VERSION } from "./version.ts";
 

@@ -31,7 +31,7 @@ export {
   validate,
   type ValidateOptions,
   type ValidateResult,
-} from "./compiler/compile.ts";
+} from "./translate/compile.ts";
 export { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 export {
   DIAGNOSTIC_CODES,
@@ -52,7 +52,7 @@ export {
   registerGenerator,
   registeredGenerators,
 } from "./generators/mod.ts";
-export { type Drift, drift } from "./compiler/drift.ts";
+export { type Drift, drift } from "./translate/drift.ts";
 export {
   type Generator,
   type GeneratorOption,

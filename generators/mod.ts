@@ -1,8 +1,8 @@
 /** The built-in generators, and a registry that holds them. */
-import { dockerCompose } from "./docker_compose.ts";
-import { kubernetes } from "./kubernetes.ts";
-import { local } from "./local.ts";
-import { nomad } from "./nomad.ts";
+import { dockerCompose } from "./docker-compose/docker_compose.ts";
+import { kubernetes } from "./kubernetes/kubernetes.ts";
+import { local } from "./local/local.ts";
+import { nomad } from "./nomad/nomad.ts";
 import { type Generator, GeneratorRegistry } from "./generator.ts";
 
 export const BUILTIN_GENERATORS: readonly Generator[] = [dockerCompose, kubernetes, nomad, local];

@@ -11,9 +11,9 @@
 import { randomUUID } from "node:crypto";
 import { appendFile, readdir } from "node:fs/promises";
 import process from "node:process";
-import { generate, validate } from "../compiler/compile.ts";
+import { generate, validate } from "../translate/compile.ts";
 import { type Diagnostic, hasErrors } from "../compiler/diagnostics.ts";
-import { drift } from "../compiler/drift.ts";
+import { drift } from "../translate/drift.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import {
   annotation,

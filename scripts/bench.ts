@@ -2,7 +2,7 @@
  * `deno task bench`: prints speed and memory numbers (medians of several runs).
  * Nothing here asserts; numbers go into the README and issue notes by hand.
  */
-import { compile, generate, validate } from "../compiler/compile.ts";
+import { compile, generate, validate } from "../translate/compile.ts";
 import { createCueEngine } from "../compiler/cue.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { loadCueWasm, loadGoGlue } from "../host/cue_wasm.ts";

@@ -7,7 +7,7 @@
  */
 export const EMBEDDED = [
   { source: "schemas/pipeline.cue", module: "schemas/pipeline_cue.ts", name: "PIPELINE_CUE" },
-  { source: "generators/local_runtime.sh", module: "generators/local_runtime.ts", name: "LOCAL_RUNTIME" },
+  { source: "generators/local/local_runtime.sh", module: "generators/local/local_runtime.ts", name: "LOCAL_RUNTIME" },
   { source: "playground/page.html", module: "playground/page_html.ts", name: "PAGE_HTML" },
 ] as const;
 

@@ -9,7 +9,7 @@
  * with diagnostics); a request that is not understood is a 4xx with
  * {"error": {"code", "message"}}.
  */
-import { compile, validate } from "../compiler/compile.ts";
+import { compile, validate } from "../translate/compile.ts";
 import type { CueEngine } from "../compiler/cue.ts";
 import { hasErrors } from "../compiler/diagnostics.ts";
 import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";

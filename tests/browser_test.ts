@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../translate/compile.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { bundle, cueAssets } from "../scripts/bundle.ts";
 import { cue, fixtureFiles, ROOT } from "./helpers.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type Io, main } from "../cli.ts";
 import { CONTROL_PLANE_DEFAULTS, type ControlPlaneIR } from "../compiler/ir.ts";
-import { controlPlaneCommand } from "../generators/control_plane.ts";
+import { controlPlaneCommand } from "../generators/shared/control_plane.ts";
 import { ROOT } from "./helpers.ts";
 
 Deno.test("control-plane image: the Dockerfile copies files that exist and runs scripts/flowctl", async () => {

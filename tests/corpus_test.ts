@@ -5,7 +5,7 @@
  * error codes it must be rejected with. A file missing from the table fails.
  */
 import assert from "node:assert/strict";
-import { compile, validate } from "../compiler/compile.ts";
+import { compile, validate } from "../translate/compile.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { composeErrors } from "./compose_schema.ts";
 import { kubernetesErrors } from "./kubernetes_check.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import AjvDraft04 from "ajv-draft-04";
 import { parseAllDocuments } from "yaml";
-import { validate } from "../compiler/compile.ts";
+import { validate } from "../translate/compile.ts";
 import { editorSchema } from "../scripts/editor_schema.ts";
 import { cue, fixtureFiles, ROOT } from "./helpers.ts";
 

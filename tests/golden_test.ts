@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 const { fail } = assert;
 import { createTwoFilesPatch } from "diff";
 import { parse } from "yaml";
-import { compile, validate } from "../compiler/compile.ts";
+import { compile, validate } from "../translate/compile.ts";
 import { formatDiagnostic } from "../compiler/diagnostics.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { composeErrors } from "./compose_schema.ts";

@@ -1,6 +1,6 @@
 /** Bad and hostile input: each gets a diagnostic with a code, never a crash or a hang. */
 import assert from "node:assert/strict";
-import { validate } from "../compiler/compile.ts";
+import { validate } from "../translate/compile.ts";
 import { cue } from "./helpers.ts";
 
 async function codes(text: string): Promise<string[]> {

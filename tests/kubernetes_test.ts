@@ -1,7 +1,7 @@
 /** Kubernetes behaviour the goldens do not show on their own: options, names, selectors, and that the checker bites. */
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../translate/compile.ts";
 import { defaultRegistry, kubernetes } from "../generators/mod.ts";
 import type { GeneratorOptions } from "../generators/generator.ts";
 import { kubernetesErrors } from "./kubernetes_check.ts";

@@ -7,7 +7,7 @@
  * leave no process behind. Then the same through `flowctl run`.
  */
 import assert from "node:assert/strict";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../translate/compile.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { cue, processesWithEnv, ROOT, until } from "./helpers.ts";
 

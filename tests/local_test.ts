@@ -6,7 +6,7 @@
  * start order, and image components reach docker with the right argv and env.
  */
 import assert from "node:assert/strict";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../translate/compile.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import type { GeneratorOptions } from "../generators/generator.ts";
 import { cue, processesWithEnv, until } from "./helpers.ts";

@@ -5,11 +5,11 @@
  * describe the same job as the HCL.
  */
 import assert from "node:assert/strict";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../translate/compile.ts";
 import type { ComponentIR, PipelineIR } from "../compiler/ir.ts";
 import { dnsLabel, envName } from "../compiler/names.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { nanos } from "../compiler/duration.ts";
+import { nanos } from "../generators/shared/duration.ts";
 import { cue, fixtureFiles, ROOT } from "./helpers.ts";
 import { nomadErrors, parsedJob, renderWiring } from "./nomad_check.ts";
 

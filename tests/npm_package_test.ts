@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import ts from "typescript";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../translate/compile.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { cue, exec, fixtureFiles, ROOT } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 /** The web service's API, through its fetch handler (no socket): answers, status codes and limits. */
 import assert from "node:assert/strict";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../translate/compile.ts";
 import { createHandler } from "../service/handler.ts";
 import { cue, ROOT } from "./helpers.ts";
 

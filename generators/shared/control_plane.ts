@@ -3,7 +3,7 @@
  * line, one place for its registry. Targets differ only in how they mount the
  * storage and spell addresses.
  */
-import { CONTROL_PLANE_DEFAULTS, type ControlPlaneIR } from "../compiler/ir.ts";
+import { CONTROL_PLANE_DEFAULTS, type ControlPlaneIR } from "../../compiler/ir.ts";
 
 /** The service, Deployment or group name of the control plane. */
 export const CONTROL_PLANE_NAME = "flowctl-control-plane";

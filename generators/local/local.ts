@@ -9,16 +9,16 @@
  * 127.0.0.1, so every port is a port of this machine and two components
  * cannot share one: that is checked here, before anything runs.
  */
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
-import { type ComponentIR, CONTROL_PLANE_DEFAULTS, type Origin, type PipelineIR } from "../compiler/ir.ts";
-import { VERSION } from "../version.ts";
-import { CONTROL_PLANE_NAME, isBundledControlPlane } from "./control_plane.ts";
-import type { Generator, GeneratorOptions, GeneratorResult } from "./generator.ts";
-import { resolveOptions } from "./generator.ts";
+import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import { type ComponentIR, CONTROL_PLANE_DEFAULTS, type Origin, type PipelineIR } from "../../compiler/ir.ts";
+import { VERSION } from "../../version.ts";
+import { CONTROL_PLANE_NAME, isBundledControlPlane } from "../shared/control_plane.ts";
+import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
+import { resolveOptions } from "../generator.ts";
 import { LOCAL_RUNTIME } from "./local_runtime.ts";
-import { assignNames } from "./naming.ts";
+import { assignNames } from "../shared/naming.ts";
 import { shellPath, shellWord } from "./shell_words.ts";
-import { componentsById, wiredEnv } from "./wiring.ts";
+import { componentsById, wiredEnv } from "../shared/wiring.ts";
 
 const HOST = "127.0.0.1";
 

@@ -3,8 +3,8 @@
  * (`nomad job run x.nomad.hcl`) and the API JSON (`nomad job run -json`).
  * Both are written from this one model, so they describe the same job.
  */
-import { nanos } from "../compiler/duration.ts";
-import { compact } from "./compact.ts";
+import { nanos } from "../shared/duration.ts";
+import { compact } from "../shared/compact.ts";
 import { attr, block, type HclBody, Heredoc, mapBlock, renderBody } from "./hcl_output.ts";
 
 export interface NomadJob {

@@ -3,8 +3,8 @@
  * service names, DNS-1123 labels); when two ids end up as one name, every
  * component involved gets an error at its own line.
  */
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
-import type { PipelineIR } from "../compiler/ir.ts";
+import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import type { PipelineIR } from "../../compiler/ir.ts";
 
 export function assignNames(
   ir: PipelineIR,

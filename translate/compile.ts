@@ -2,15 +2,15 @@
  * The whole compiler as one pure function: text in; IR, files and diagnostics
  * out. parse → upgrade → schema (CUE) + graph → normalize → generate.
  */
-import type { CueEngine } from "./cue.ts";
-import { diagnostic, type Diagnostic, hasErrors, sortDiagnostics } from "./diagnostics.ts";
-import type { PipelineIR } from "./ir.ts";
-import { parseSource } from "./parse.ts";
-import { upgrade } from "./upgrade.ts";
-import { checkSchema } from "./schema.ts";
-import { checkGraph } from "./graph.ts";
-import { normalize } from "./normalize.ts";
-import { sourceFile } from "./source.ts";
+import type { CueEngine } from "../compiler/cue.ts";
+import { diagnostic, type Diagnostic, hasErrors, sortDiagnostics } from "../compiler/diagnostics.ts";
+import type { PipelineIR } from "../compiler/ir.ts";
+import { parseSource } from "../compiler/parse.ts";
+import { upgrade } from "../compiler/upgrade.ts";
+import { checkSchema } from "../compiler/schema.ts";
+import { checkGraph } from "../compiler/graph.ts";
+import { normalize } from "../compiler/normalize.ts";
+import { sourceFile } from "../compiler/source.ts";
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
 import { registeredGenerators } from "../generators/mod.ts";
 

@@ -3,15 +3,15 @@
  * network, following the Compose Specification. Service names are the
  * component ids, changed only where compose requires it.
  */
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
-import type { ComponentIR, PipelineIR, ResourceListIR } from "../compiler/ir.ts";
-import type { Generator, GeneratorResult } from "./generator.ts";
-import { componentsById, wiredEnv } from "./wiring.ts";
-import { compact } from "./compact.ts";
-import { toYaml } from "./yaml_output.ts";
-import { cpuCores, dockerMemory } from "./quantity.ts";
-import { assignNames } from "./naming.ts";
-import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand } from "./control_plane.ts";
+import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import type { ComponentIR, PipelineIR, ResourceListIR } from "../../compiler/ir.ts";
+import type { Generator, GeneratorResult } from "../generator.ts";
+import { componentsById, wiredEnv } from "../shared/wiring.ts";
+import { compact } from "../shared/compact.ts";
+import { toYaml } from "../shared/yaml_output.ts";
+import { cpuCores, dockerMemory } from "../shared/quantity.ts";
+import { assignNames } from "../shared/naming.ts";
+import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand } from "../shared/control_plane.ts";
 
 const CONTROL_PLANE_SERVICE = CONTROL_PLANE_NAME;
 const NETWORK = "pipeline";

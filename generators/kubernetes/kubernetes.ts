@@ -4,17 +4,17 @@
  * the same three. One file per object, numbered so that `kubectl apply -f DIR`
  * creates namespace and storage before Services and workloads.
  */
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
-import type { ComponentIR, HealthIR, PipelineIR, PortIR, ResourceListIR, VolumeIR } from "../compiler/ir.ts";
-import { dnsLabel } from "../compiler/names.ts";
-import { sortKeys } from "../compiler/source.ts";
-import type { Generator, GeneratorOptions, GeneratorResult, OutputFile } from "./generator.ts";
-import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand } from "./control_plane.ts";
-import { assignNames } from "./naming.ts";
-import { hostPathProblem } from "./host_paths.ts";
-import { wiredEnv } from "./wiring.ts";
-import { compact } from "./compact.ts";
-import { toYaml } from "./yaml_output.ts";
+import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import type { ComponentIR, HealthIR, PipelineIR, PortIR, ResourceListIR, VolumeIR } from "../../compiler/ir.ts";
+import { dnsLabel } from "../../compiler/names.ts";
+import { sortKeys } from "../../compiler/source.ts";
+import type { Generator, GeneratorOptions, GeneratorResult, OutputFile } from "../generator.ts";
+import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand } from "../shared/control_plane.ts";
+import { assignNames } from "../shared/naming.ts";
+import { hostPathProblem } from "../shared/host_paths.ts";
+import { wiredEnv } from "../shared/wiring.ts";
+import { compact } from "../shared/compact.ts";
+import { toYaml } from "../shared/yaml_output.ts";
 
 export const kubernetes: Generator = {
   name: "kubernetes",

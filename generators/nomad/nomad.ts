@@ -5,16 +5,16 @@
  * their upstreams through Nomad service discovery: a template renders the
  * addresses into env, and re-renders (restarting the task) when they move.
  */
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
-import type { ComponentIR, PipelineIR, ResourcesIR } from "../compiler/ir.ts";
-import { dnsLabel } from "../compiler/names.ts";
-import type { Generator, GeneratorOptions, GeneratorResult } from "./generator.ts";
-import { CONTROL_PLANE_NAME, controlPlaneCommand } from "./control_plane.ts";
-import { assignNames } from "./naming.ts";
-import { hostPathProblem } from "./host_paths.ts";
-import { cpuCores, memoryBytes } from "./quantity.ts";
-import { wiredEnv } from "./wiring.ts";
-import { compact } from "./compact.ts";
+import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import type { ComponentIR, PipelineIR, ResourcesIR } from "../../compiler/ir.ts";
+import { dnsLabel } from "../../compiler/names.ts";
+import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
+import { CONTROL_PLANE_NAME, controlPlaneCommand } from "../shared/control_plane.ts";
+import { assignNames } from "../shared/naming.ts";
+import { hostPathProblem } from "../shared/host_paths.ts";
+import { cpuCores, memoryBytes } from "../shared/quantity.ts";
+import { wiredEnv } from "../shared/wiring.ts";
+import { compact } from "../shared/compact.ts";
 import {
   jobToApiJson,
   jobToHcl,

@@ -3,10 +3,10 @@
  * (FLOWCTL_*), and where each upstream serves (FLOWCTL_INPUTS and
  * FLOWCTL_INPUT_<ID>). Targets differ only in how they spell an address.
  */
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics.ts";
-import type { ComponentIR, PipelineIR } from "../compiler/ir.ts";
-import { envName } from "../compiler/names.ts";
-import { sortKeys } from "../compiler/source.ts";
+import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import type { ComponentIR, PipelineIR } from "../../compiler/ir.ts";
+import { envName } from "../../compiler/names.ts";
+import { sortKeys } from "../../compiler/source.ts";
 
 export interface Addressing {
   /** `host:port` at which a component's serving port is reached from other components. */
