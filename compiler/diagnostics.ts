@@ -1,12 +1,13 @@
 /**
  * Diagnostics are data: every problem flowctl finds is one of these records,
  * collected and returned, never thrown. Line and column are 1-based and always
- * point into the user's own file.
+ * point into the user's own file. A bug that throws is turned into one too
+ * (E_INTERNAL), at the place it was working on.
  */
 
 export type Severity = "error" | "warning";
 
-/** The closed set of diagnostic codes; docs/diagnostics.md explains each one. */
+/** The closed set of diagnostic codes; the README's "Diagnostic codes" table explains each one. */
 export const DIAGNOSTIC_CODES = {
   // Reading the file
   E_FILE_TOO_LARGE: "the file is larger than flowctl reads",
@@ -64,11 +65,12 @@ export interface Diagnostic {
   hint: string;
 }
 
-/** A place in a file, the part of a diagnostic that says where. */
+/** A place in a user's file (1-based line and column) and the document path of the value there. */
 export interface Location {
   file: string;
   line: number;
   column: number;
+  /** Path in the document, e.g. `spec.processors[0].inputs[1]`; "" for the whole file. */
   path: string;
 }
 
@@ -106,6 +108,39 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export const BUG_HINT = "this is a bug in flowctl; please report it with the pipeline file";
+
+/**
+ * A throw that knows where flowctl was working: the stage that catches it
+ * reports E_INTERNAL there (a component's line) instead of at the file's start.
+ */
+export class InternalError extends Error {
+  constructor(readonly where: Location, readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
+}
+
+/** Runs one step for the value at `where`; a throw inside becomes an InternalError at that place. */
+export function atPlace<T>(where: Location, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    throw err instanceof InternalError ? err : new InternalError(where, err);
+  }
+}
+
+/** E_INTERNAL for something a stage threw: at its own place when it knows one, else at `fallback`. */
+export function internalError(err: unknown, fallback: Location, what: string): Diagnostic {
+  const where = err instanceof InternalError ? err.where : fallback;
+  const reason = err instanceof InternalError ? err.reason : err;
+  const detail = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+  return diagnostic("E_INTERNAL", where, `${what} failed: ${detail}`, BUG_HINT);
+}
+
+export function isInternal(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.code === "E_INTERNAL");
 }
 
 /** `file:line:col severity CODE: message (hint: ...)`, one line per diagnostic. */

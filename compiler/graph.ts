@@ -8,17 +8,10 @@ import { diagnostic, type Diagnostic } from "./diagnostics.ts";
 import { closest } from "./suggest.ts";
 import { getAt, isRecord, type LocatedDocument, locate, type Path } from "./source.ts";
 import type { ComponentKind } from "./ir.ts";
-import { dnsLabel, healthPortOf, isRegistryType } from "./names.ts";
+import { dnsLabel, healthPortOf, isRegistryType, SECTIONS } from "./format.ts";
 
-export const SECTIONS: readonly { key: string; kind: ComponentKind }[] = [
-  { key: "sources", kind: "source" },
-  { key: "processors", kind: "processor" },
-  { key: "sinks", kind: "sink" },
-  { key: "pipelines", kind: "pipeline" },
-];
-
-/** A component as the graph checks see it: only what they need, read defensively. */
-export interface RawComponent {
+/** A component as the graph checks see it: only what they need, read defensively (the schema may have found errors). */
+interface RawComponent {
   id: string;
   kind: ComponentKind;
   path: Path;
@@ -28,7 +21,7 @@ export interface RawComponent {
   dependsOn: { id: string; path: Path }[];
 }
 
-export function rawComponents(data: unknown): RawComponent[] {
+function rawComponents(data: unknown): RawComponent[] {
   const out: RawComponent[] = [];
   for (const { key, kind } of SECTIONS) {
     const list = getAt(data, ["spec", key]);
@@ -36,10 +29,11 @@ export function rawComponents(data: unknown): RawComponent[] {
     list.forEach((c, i) => {
       if (!isRecord(c) || typeof c.id !== "string") return;
       const path: Path = ["spec", key, i];
-      const refs = (field: string) =>
-        (Array.isArray(c[field]) ? c[field] as unknown[] : [])
-          .map((id, j) => ({ id, path: [...path, field, j] as Path }))
-          .filter((r): r is { id: string; path: Path } => typeof r.id === "string");
+      const refs = (field: string): { id: string; path: Path }[] => {
+        const list: unknown = c[field];
+        if (!Array.isArray(list)) return [];
+        return list.flatMap((id, j) => (typeof id === "string" ? [{ id, path: [...path, field, j] }] : []));
+      };
       out.push({ id: c.id, kind, path, index: out.length, data: c, inputs: refs("inputs"), dependsOn: refs("depends_on") });
     });
   }

@@ -1,26 +1,35 @@
 /**
- * The intermediate representation: a validated pipeline with defaults applied,
- * registry types resolved and components in topological order. It knows no
- * target: nothing specific to compose, Kubernetes, Nomad or a shell belongs
- * here. Generators see only this.
+ * The intermediate representation: a checked pipeline with defaults applied,
+ * registry types resolved and components in topological order. Types only. It
+ * knows no target: nothing specific to compose, Kubernetes, Nomad or a shell
+ * belongs here. Generators see only this.
+ *
+ * The `…Settings` interfaces hold what a user writes. They are the unit of
+ * fidelity: every target declares, per settings field, whether it uses it or
+ * why it leaves it out (generators/fidelity.ts), and the compiler rejects a
+ * target that forgets one. Everything else here is derived or identity.
  */
-
-/** Where a value came from in the user's file (1-based). */
-export interface Origin {
-  file: string;
-  line: number;
-  column: number;
-  path: string;
-}
+import type { Location } from "./diagnostics.ts";
 
 export type ComponentKind = "source" | "processor" | "sink" | "pipeline";
 export type Protocol = "TCP" | "UDP" | "SCTP";
+export type RestartPolicy = "no" | "always" | "on-failure" | "unless-stopped";
+
+/** Where the user wrote each field of a record, keyed by the record's own field names; absent when not written. */
+export type Origins<T> = { readonly [K in keyof T]?: Location };
+
+/** One entry of a string map (env, labels, annotations) and where it was written. */
+export interface EntryIR {
+  value: string;
+  origin: Location;
+}
 
 export interface PortIR {
   name?: string;
   containerPort: number;
   hostPort?: number;
   protocol: Protocol;
+  origin: Location;
 }
 
 export interface VolumeIR {
@@ -29,11 +38,12 @@ export interface VolumeIR {
   /** Set for bind mounts of a host path; absent for named volumes. */
   hostPath?: string;
   readonly: boolean;
+  origin: Location;
 }
 
 export interface ResourceListIR {
-  cpu?: string;
-  memory?: string;
+  cpu?: string | number;
+  memory?: string | number;
 }
 
 export interface ResourcesIR {
@@ -41,18 +51,34 @@ export interface ResourcesIR {
   limits?: ResourceListIR;
 }
 
-export interface HealthIR {
-  path: string;
-  port: number;
+/** How often and how patiently a target probes a health endpoint. */
+export interface HealthTiming {
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  /** Failures in a row before the endpoint counts as unhealthy. */
+  retries: number;
+  /** Grace after start during which failures do not count. */
+  startPeriodSeconds: number;
 }
 
-export type RestartPolicy = "no" | "always" | "on-failure" | "unless-stopped";
+export interface HealthIR extends HealthTiming {
+  /** HTTP path, from `health_check`. */
+  path: string;
+  /** From `health_port`, else `HEALTH_PORT` in env. */
+  port: number;
+  /** Where that port was written. */
+  portOrigin: Location;
+}
 
-export interface ComponentIR {
-  id: string;
-  kind: ComponentKind;
-  /** The user's `type` (a label, or a registry reference). */
-  type?: string;
+/** The port a component serves its stream on: its first port, else PORT or GRPC_PORT in its env. */
+export interface ServingIR {
+  port: number;
+  protocol: Protocol;
+  origin: Location;
+}
+
+/** What a user sets on a component. */
+export interface ComponentSettings {
   /** The image to run; from `image`, else resolved from a registry `type`. */
   image?: string;
   /** The program to run (with an image: overrides its entrypoint). */
@@ -62,25 +88,36 @@ export interface ComponentIR {
   inputs: string[];
   /** Extra start-order dependencies (`depends_on`, pipelines section). */
   dependsOn: string[];
-  /** Ids of the components that list this one as an input, in topological order. */
-  downstreams: string[];
   /** The user's env plus FLOW_CONFIG_* from `config`; keys sorted. */
-  env: Record<string, string>;
+  env: Record<string, EntryIR>;
   ports: PortIR[];
-  /** The port this component serves its stream on: first port, else PORT/GRPC_PORT in env. */
-  serving?: { port: number; protocol: Protocol };
   volumes: VolumeIR[];
   health?: HealthIR;
   /** Absent when the user did not say (targets use 1). */
   replicas?: number;
   resources?: ResourcesIR;
   restartPolicy?: RestartPolicy;
-  origin: Origin;
-  /** Origins of individual fields, keyed by their path below the component (`env.PORT`, `resources`, `ports.0`). */
-  origins: Record<string, Origin>;
+  description?: string;
+  /** `inputEventTypes` / `input_event_types`: what the component says it reads. */
+  inputEventTypes: string[];
+  /** `outputEventTypes` / `output_event_types`: what it says it writes. */
+  outputEventTypes: string[];
+  /** `health_endpoint`: an address the component reports itself. */
+  healthEndpoint?: string;
 }
 
-export interface ControlPlaneIR {
+export interface ComponentIR extends ComponentSettings {
+  id: string;
+  kind: ComponentKind;
+  /** Ids of the components that list this one as an input, in topological order. */
+  downstreams: string[];
+  serving?: ServingIR;
+  origin: Location;
+  origins: Origins<ComponentSettings & { id: string }>;
+}
+
+/** What a user sets under `spec.controlPlane`. */
+export interface ControlPlaneSettings {
   enabled: boolean;
   image: string;
   /** Overrides the image's entrypoint, e.g. `[flowctl, server, --port, "8080"]` for the Go image. */
@@ -90,30 +127,33 @@ export interface ControlPlaneIR {
   heartbeatTTL: string;
   /** Name of the volume that holds its registry. */
   storage: string;
-  origin: Origin;
 }
 
-export interface PipelineIR {
+export interface ControlPlaneIR extends ControlPlaneSettings {
+  /** How targets probe it (its gRPC port). */
+  probe: HealthTiming;
+  origin: Location;
+  origins: Origins<ControlPlaneSettings>;
+}
+
+/** What a user sets for the whole pipeline (`metadata`, `spec.description`, `spec.config`). */
+export interface PipelineSettings {
   name: string;
   namespace?: string;
+  /** `spec.description`, else `metadata.description`. */
   description?: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** The pipeline's preferred target (`spec.driver`), as written. */
+  labels: Record<string, EntryIR>;
+  annotations: Record<string, EntryIR>;
+  /** `spec.config`: pipeline-wide settings. */
+  config: Record<string, unknown>;
+}
+
+export interface PipelineIR extends PipelineSettings {
+  /** The pipeline's preferred target (`spec.driver`), as written; the translator reads it, no target does. */
   driver?: string;
   controlPlane: ControlPlaneIR;
   /** Topological order: every component comes after its inputs and depends_on. */
   components: ComponentIR[];
-  config: Record<string, unknown>;
-  origin: Origin;
-  /** Origins of `metadata.<key>`, `metadata.labels.<key>` and `metadata.annotations.<key>`. */
-  origins: Record<string, Origin>;
+  origin: Location;
+  origins: Origins<PipelineSettings>;
 }
-
-export const CONTROL_PLANE_DEFAULTS = {
-  image: "flowctl/control-plane:0.1.0",
-  port: 8080,
-  heartbeatInterval: "10s",
-  heartbeatTTL: "30s",
-  storage: "flowctl-control-plane-data",
-} as const;

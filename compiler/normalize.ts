@@ -1,149 +1,295 @@
 /**
- * Stage 5: a schema- and graph-valid document → the IR. Applies defaults,
- * resolves registry types to images, turns `config` into FLOW_CONFIG_* env,
- * keeps the text of numbers in env/command/args, and orders components
- * topologically (ties keep the order of the file).
+ * Stage 5: a checked document → the IR. Applies defaults, resolves registry
+ * types to images, turns `config` into FLOW_CONFIG_* env, keeps the text of
+ * numbers in env/command/args, records where each field was written, and
+ * orders components topologically (ties keep the order of the file).
+ *
+ * Every field of the document type is taken apart by name, and what is left
+ * must be empty (`handled`): a field added to the CUE schema (and so to the
+ * generated types) that this file does not read is a type error.
  */
+import { atPlace, type Location } from "./diagnostics.ts";
 import {
-  type ComponentIR,
   CONTROL_PLANE_DEFAULTS,
-  type Origin,
-  type PipelineIR,
-  type PortIR,
-  type Protocol,
-  type ResourcesIR,
-  type RestartPolicy,
-  type VolumeIR,
+  envName,
+  HEALTH_PORT_KEY,
+  HEALTH_TIMING,
+  healthPortOf,
+  isRegistryType,
+  portFromText,
+  registryImage,
+  SECTIONS,
+  SERVING_PORT_KEYS,
+} from "./format.ts";
+import type {
+  ComponentIR,
+  ComponentKind,
+  ComponentSettings,
+  ControlPlaneIR,
+  ControlPlaneSettings,
+  EntryIR,
+  HealthIR,
+  PipelineIR,
+  PipelineSettings,
+  PortIR,
+  ServingIR,
+  VolumeIR,
 } from "./ir.ts";
-import { type RawComponent, rawComponents } from "./graph.ts";
-import { envName, healthPortOf, isRegistryType, portFromText, registryImage } from "./names.ts";
-import { isRecord, sortKeys, type LocatedDocument, locate, type Path, sourceText } from "./source.ts";
+import type { PipelineDocument } from "./check.ts";
+import { locate, type Path, sortKeys, sourceText } from "./source.ts";
+import type { Component, ControlPlane, PipelineComponent, Volume, VolumeShort } from "../schemas/pipeline_types.ts";
 
-type Data = Record<string, unknown>;
+/** A component of any section: the pipelines section adds fields to the common ones. */
+type AnyComponent = Component & Partial<Omit<PipelineComponent, keyof Component>>;
 
-export function normalize(doc: LocatedDocument): PipelineIR {
-  const data = doc.data as Data;
-  const metadata = data.metadata as Data;
-  const spec = data.spec as Data;
-  const components = topologicalOrder(rawComponents(data)).map((c) => component(doc, c));
+/** How a user writes each settings field of the IR (for tables and messages); one entry per field, checked. */
+export const SETTING_KEYS: {
+  pipeline: { readonly [K in keyof PipelineSettings]-?: string };
+  controlPlane: { readonly [K in keyof ControlPlaneSettings]-?: string };
+  component: { readonly [K in keyof ComponentSettings]-?: string };
+} = {
+  pipeline: {
+    name: "metadata.name",
+    namespace: "metadata.namespace",
+    description: "spec.description, metadata.description",
+    labels: "metadata.labels",
+    annotations: "metadata.annotations",
+    config: "spec.config",
+  },
+  controlPlane: {
+    enabled: "enabled",
+    image: "image",
+    command: "command",
+    port: "port",
+    heartbeatInterval: "heartbeatInterval",
+    heartbeatTTL: "heartbeatTTL",
+    storage: "storage",
+  },
+  component: {
+    image: "image, type",
+    command: "command",
+    args: "args",
+    inputs: "inputs",
+    dependsOn: "depends_on",
+    env: "env, config",
+    ports: "ports",
+    volumes: "volumes",
+    health: "health_check, health_port",
+    replicas: "replicas",
+    resources: "resources",
+    restartPolicy: "restart_policy",
+    description: "description",
+    inputEventTypes: "inputEventTypes, input_event_types",
+    outputEventTypes: "outputEventTypes, output_event_types",
+    healthEndpoint: "health_endpoint",
+  },
+};
+
+/** Compile-time check that a rest object has no field left: every field was taken out by name above it. */
+function handled(_rest: Record<string, never>): void {}
+
+export function normalize(doc: PipelineDocument): PipelineIR {
+  const at = (path: Path): Location => locate(doc, path);
+  // Top-level `x-` keys are a home for YAML anchors: their content reached the components already.
+  const { apiVersion: _apiVersion, kind: _kind, metadata, spec, ..._extensions } = doc.data;
+  const { name, namespace, description: metadataDescription, labels, annotations, ...metadataRest } = metadata;
+  handled(metadataRest);
+  const { description, driver, controlPlane, sources, processors, sinks, pipelines, config, ...specRest } = spec;
+  handled(specRest);
+
+  const lists = { sources, processors, sinks, pipelines };
+  const written: Written[] = [];
+  for (const { key, kind } of SECTIONS) {
+    (lists[key] ?? []).forEach((data: AnyComponent, i) => written.push({ data, kind, path: ["spec", key, i], index: written.length }));
+  }
+  const components = topologicalOrder(written).map((c) => atPlace(at(c.path), () => component(doc, c)));
   const downstreams = new Map<string, string[]>();
   for (const c of components) for (const input of c.inputs) downstreams.get(input)?.push(c.id) ?? downstreams.set(input, [c.id]);
   for (const c of components) c.downstreams = downstreams.get(c.id) ?? [];
 
-  const cp = isRecord(spec.controlPlane) ? spec.controlPlane : {};
+  const pipelineDescription = description ?? metadataDescription;
   return {
-    name: metadata.name as string,
-    namespace: metadata.namespace as string | undefined,
-    description: (spec.description ?? metadata.description) as string | undefined,
-    labels: stringMap(metadata.labels),
-    annotations: stringMap(metadata.annotations),
-    driver: spec.driver as string | undefined,
-    controlPlane: {
-      enabled: cp.enabled !== false,
-      image: (cp.image as string | undefined) ?? CONTROL_PLANE_DEFAULTS.image,
-      command: cp.command ? (cp.command as unknown[]).map((_, i) => text(doc, ["spec", "controlPlane", "command", i])) : undefined,
-      port: (cp.port as number | undefined) ?? CONTROL_PLANE_DEFAULTS.port,
-      heartbeatInterval: (cp.heartbeatInterval as string | undefined) ?? CONTROL_PLANE_DEFAULTS.heartbeatInterval,
-      heartbeatTTL: (cp.heartbeatTTL as string | undefined) ?? CONTROL_PLANE_DEFAULTS.heartbeatTTL,
-      storage: (cp.storage as string | undefined) ?? CONTROL_PLANE_DEFAULTS.storage,
-      origin: locate(doc, ["spec", "controlPlane"]),
-    },
+    name,
+    ...(namespace !== undefined && { namespace }),
+    ...(pipelineDescription !== undefined && { description: pipelineDescription }),
+    labels: entries(doc, ["metadata", "labels"], labels),
+    annotations: entries(doc, ["metadata", "annotations"], annotations),
+    config: config ?? {},
+    ...(driver !== undefined && { driver }),
+    controlPlane: controlPlaneIR(doc, controlPlane),
     components,
-    config: isRecord(spec.config) ? spec.config : {},
-    origin: locate(doc, []),
-    origins: metadataOrigins(doc, metadata),
+    origin: at([]),
+    origins: {
+      name: at(["metadata", "name"]),
+      ...(namespace !== undefined && { namespace: at(["metadata", "namespace"]) }),
+      ...(pipelineDescription !== undefined &&
+        { description: at(description !== undefined ? ["spec", "description"] : ["metadata", "description"]) }),
+      ...(labels !== undefined && { labels: at(["metadata", "labels"]) }),
+      ...(annotations !== undefined && { annotations: at(["metadata", "annotations"]) }),
+      ...(config !== undefined && { config: at(["spec", "config"]) }),
+    },
   };
 }
 
-/** Where `metadata.*` and each label and annotation were written, for targets that check them. */
-function metadataOrigins(doc: LocatedDocument, metadata: Data): Record<string, Origin> {
-  const origins: Record<string, Origin> = {};
-  for (const key of Object.keys(metadata)) origins[`metadata.${key}`] = locate(doc, ["metadata", key]);
-  for (const map of ["labels", "annotations"]) {
-    if (!isRecord(metadata[map])) continue;
-    for (const key of Object.keys(metadata[map])) origins[`metadata.${map}.${key}`] = locate(doc, ["metadata", map, key]);
-  }
-  return origins;
+function controlPlaneIR(doc: PipelineDocument, cp: ControlPlane = {}): ControlPlaneIR {
+  const { enabled, image, command, port, heartbeatInterval, heartbeatTTL, storage, ...rest } = cp;
+  handled(rest);
+  const path: Path = ["spec", "controlPlane"];
+  const at = (key: keyof ControlPlane, value: unknown) => value === undefined ? {} : { [key]: locate(doc, [...path, key]) };
+  return {
+    enabled: enabled !== false,
+    image: image ?? CONTROL_PLANE_DEFAULTS.image,
+    ...(command && { command: command.map((v, i) => scalarText(doc, [...path, "command", i], v)) }),
+    port: port ?? CONTROL_PLANE_DEFAULTS.port,
+    heartbeatInterval: heartbeatInterval ?? CONTROL_PLANE_DEFAULTS.heartbeatInterval,
+    heartbeatTTL: heartbeatTTL ?? CONTROL_PLANE_DEFAULTS.heartbeatTTL,
+    storage: storage ?? CONTROL_PLANE_DEFAULTS.storage,
+    probe: { ...HEALTH_TIMING },
+    origin: locate(doc, path),
+    origins: {
+      ...at("enabled", enabled),
+      ...at("image", image),
+      ...at("command", command),
+      ...at("port", port),
+      ...at("heartbeatInterval", heartbeatInterval),
+      ...at("heartbeatTTL", heartbeatTTL),
+      ...at("storage", storage),
+    },
+  };
 }
 
-function component(doc: LocatedDocument, raw: RawComponent): ComponentIR {
-  const c = raw.data;
-  const at = (rel: Path): Origin => locate(doc, [...raw.path, ...rel]);
-  const origins: Record<string, Origin> = {};
-  for (const key of Object.keys(c)) origins[key] = at([key]);
-  for (const list of ["ports", "volumes"]) {
-    if (Array.isArray(c[list])) c[list].forEach((_, i) => origins[`${list}.${i}`] = at([list, i]));
-  }
+/** A component as written, with where it is and its place in the file. */
+interface Written {
+  data: AnyComponent;
+  kind: ComponentKind;
+  path: Path;
+  index: number;
+}
 
-  const env: Record<string, string> = {};
-  if (isRecord(c.config)) {
-    for (const [key, value] of Object.entries(c.config)) {
-      env[`FLOW_CONFIG_${envName(key)}`] = typeof value === "string"
+function component(doc: PipelineDocument, written: Written): ComponentIR {
+  const {
+    id,
+    type,
+    description,
+    image,
+    command,
+    args,
+    env,
+    config,
+    ports,
+    volumes,
+    health_check,
+    health_port,
+    health_endpoint,
+    replicas,
+    resources,
+    inputEventTypes,
+    outputEventTypes,
+    input_event_types,
+    output_event_types,
+    inputs,
+    depends_on,
+    restart_policy,
+    ...rest
+  } = written.data;
+  handled(rest);
+  const at = (...rel: Path): Location => locate(doc, [...written.path, ...rel]);
+  const text = (path: Path, value: unknown) => scalarText(doc, [...written.path, ...path], value);
+
+  const envEntries: Record<string, EntryIR> = {};
+  for (const [key, value] of Object.entries(config ?? {})) {
+    envEntries[`FLOW_CONFIG_${envName(key)}`] = {
+      value: typeof value === "string"
         ? value
         : value !== null && typeof value === "object"
         ? JSON.stringify(value)
-        : text(doc, [...raw.path, "config", key]);
-    }
+        : text(["config", key], value),
+      origin: at("config", key),
+    };
   }
-  if (isRecord(c.env)) {
-    for (const key of Object.keys(c.env)) {
-      env[key] = text(doc, [...raw.path, "env", key]);
-      origins[`env.${key}`] = at(["env", key]);
+  for (const [key, value] of Object.entries(env ?? {})) envEntries[key] = { value: text(["env", key], value), origin: at("env", key) };
+
+  const portList: PortIR[] = (ports ?? []).map((p, i) => {
+    const { name, containerPort, hostPort, protocol, ...portRest } = p;
+    handled(portRest);
+    return {
+      ...(name !== undefined && { name }),
+      containerPort,
+      ...(hostPort !== undefined && { hostPort }),
+      protocol: protocol ?? "TCP",
+      origin: at("ports", i),
+    };
+  });
+  const registry = image === undefined && isRegistryType(type);
+  const healthPort = healthPortOf({ health_port, env });
+  const health: HealthIR | undefined = health_check !== undefined && healthPort !== undefined
+    ? {
+      path: health_check,
+      port: healthPort,
+      portOrigin: health_port !== undefined ? at("health_port") : envEntries[HEALTH_PORT_KEY].origin,
+      ...HEALTH_TIMING,
     }
-  }
-
-  const ports: PortIR[] = (Array.isArray(c.ports) ? c.ports as Data[] : []).map((p) => ({
-    ...(p.name !== undefined && { name: p.name as string }),
-    containerPort: p.containerPort as number,
-    ...(p.hostPort !== undefined && { hostPort: p.hostPort as number }),
-    protocol: (p.protocol as Protocol | undefined) ?? "TCP",
-  }));
-  const servingPort = ports[0]?.containerPort ?? portFromText(c.env && (c.env as Data).PORT) ??
-    portFromText(c.env && (c.env as Data).GRPC_PORT);
-
-  const image = typeof c.image === "string" ? c.image : isRegistryType(c.type) ? registryImage(c.type) : undefined;
-  const args = typeof c.args === "string"
-    ? [c.args]
-    : Array.isArray(c.args)
-    ? c.args.map((_, i) => text(doc, [...raw.path, "args", i]))
-    : [];
-  const healthPort = healthPortOf(c);
-
+    : undefined;
+  const eventTypes = (camel: string[] | undefined, snake: string[] | undefined) => [...new Set([...(camel ?? []), ...(snake ?? [])])];
+  const settings: ComponentSettings = {
+    ...(image !== undefined ? { image } : registry ? { image: registryImage(type) } : {}),
+    ...(command && { command: command.map((v, i) => text(["command", i], v)) }),
+    args: typeof args === "string" ? [args] : (args ?? []).map((v, i) => text(["args", i], v)),
+    inputs: inputs ?? [],
+    dependsOn: depends_on ?? [],
+    env: sortKeys(envEntries),
+    ports: portList,
+    volumes: (volumes ?? []).map((v, i) => volume(v, at("volumes", i))),
+    ...(health && { health }),
+    ...(replicas !== undefined && { replicas }),
+    ...(resources !== undefined && { resources }),
+    ...(restart_policy !== undefined && { restartPolicy: restart_policy }),
+    ...(description !== undefined && { description }),
+    inputEventTypes: eventTypes(inputEventTypes, input_event_types),
+    outputEventTypes: eventTypes(outputEventTypes, output_event_types),
+    ...(health_endpoint !== undefined && { healthEndpoint: health_endpoint }),
+  };
+  const where = <T>(value: T | undefined, ...rel: Path) => value === undefined ? undefined : at(...rel);
   return {
-    id: raw.id,
-    kind: raw.kind,
-    ...(typeof c.type === "string" && { type: c.type }),
-    ...(image !== undefined && { image }),
-    ...(Array.isArray(c.command) && { command: c.command.map((_, i) => text(doc, [...raw.path, "command", i])) }),
-    args,
-    inputs: raw.inputs.map((r) => r.id),
-    dependsOn: raw.dependsOn.map((r) => r.id),
+    id,
+    kind: written.kind,
+    ...settings,
     downstreams: [],
-    env: sortKeys(env),
-    ports,
-    ...(servingPort !== undefined && { serving: { port: servingPort, protocol: ports[0]?.protocol ?? "TCP" } }),
-    volumes: (Array.isArray(c.volumes) ? c.volumes : []).map(volume),
-    ...(typeof c.health_check === "string" && healthPort !== undefined &&
-      { health: { path: c.health_check, port: healthPort } }),
-    ...(typeof c.replicas === "number" && { replicas: c.replicas }),
-    ...(isRecord(c.resources) && { resources: c.resources as ResourcesIR }),
-    ...(typeof c.restart_policy === "string" && { restartPolicy: c.restart_policy as RestartPolicy }),
-    origin: at([]),
-    origins,
+    ...serving(portList, envEntries),
+    origin: at(),
+    origins: withoutUndefined({
+      id: at("id"),
+      image: where(image, "image") ?? (registry ? at("type") : undefined),
+      command: where(command, "command"),
+      args: where(args, "args"),
+      inputs: where(inputs, "inputs"),
+      dependsOn: where(depends_on, "depends_on"),
+      env: where(env, "env") ?? where(config, "config"),
+      ports: where(ports, "ports"),
+      volumes: where(volumes, "volumes"),
+      health: where(health_check, "health_check"),
+      replicas: where(replicas, "replicas"),
+      resources: where(resources, "resources"),
+      restartPolicy: where(restart_policy, "restart_policy"),
+      description: where(description, "description"),
+      inputEventTypes: where(inputEventTypes, "inputEventTypes") ?? where(input_event_types, "input_event_types"),
+      outputEventTypes: where(outputEventTypes, "outputEventTypes") ?? where(output_event_types, "output_event_types"),
+      healthEndpoint: where(health_endpoint, "health_endpoint"),
+    }),
   };
 }
 
-/** Scalars keep the text the user wrote (`1` stays "1", `true` stays "true"); strings stay as they are. */
-function text(doc: LocatedDocument, path: Path): string {
-  let value: unknown = doc.data;
-  for (const seg of path) value = (value as Record<string | number, unknown>)[seg];
-  if (typeof value === "string") return value;
-  const written = sourceText(doc, path);
-  // Quoted or flow text is not what the value means; fall back to its plain form.
-  return written !== undefined && /^[^"'{\[\s][^\n]*$/.test(written) ? written.trim() : String(value);
+/** The serving port: the first port, else PORT or GRPC_PORT in env (where it was written). */
+function serving(ports: PortIR[], env: Record<string, EntryIR>): { serving?: ServingIR } {
+  if (ports.length) return { serving: { port: ports[0].containerPort, protocol: ports[0].protocol, origin: ports[0].origin } };
+  for (const key of SERVING_PORT_KEYS) {
+    const port = portFromText(env[key]?.value);
+    if (port !== undefined) return { serving: { port, protocol: "TCP", origin: env[key].origin } };
+  }
+  return {};
 }
 
-function volume(v: unknown): VolumeIR {
+function volume(v: Volume | VolumeShort, origin: Location): VolumeIR {
   if (typeof v === "string") {
     const [source, target, mode] = v.split(":");
     const isPath = /^[./~$]/.test(source);
@@ -152,41 +298,60 @@ function volume(v: unknown): VolumeIR {
       mountPath: target,
       ...(isPath && { hostPath: source }),
       readonly: mode === "ro",
+      origin,
     };
   }
-  const d = v as Data;
-  const hostPath = (d.hostPath ?? d.host_path) as string | undefined;
+  const { name, mountPath, container_path, hostPath, host_path, readonly, ...rest } = v;
+  handled(rest);
+  const host = hostPath ?? host_path;
   return {
-    name: d.name as string,
-    mountPath: (d.mountPath ?? d.container_path) as string,
-    ...(hostPath !== undefined && { hostPath }),
-    readonly: d.readonly === true,
+    name,
+    // The schema requires one of the two.
+    mountPath: (mountPath ?? container_path)!,
+    ...(host !== undefined && { hostPath: host }),
+    readonly: readonly === true,
+    origin,
   };
 }
 
-function stringMap(value: unknown): Record<string, string> {
-  return isRecord(value) ? sortKeys(value as Record<string, string>) : {};
+/** Map entries (labels, annotations) with where each was written; keys sorted. */
+function entries(doc: PipelineDocument, path: Path, map: Record<string, string> | undefined): Record<string, EntryIR> {
+  const out: Record<string, EntryIR> = {};
+  for (const [key, value] of Object.entries(map ?? {})) out[key] = { value, origin: locate(doc, [...path, key]) };
+  return sortKeys(out);
 }
 
-/** Kahn's algorithm; among ready components the one declared first goes first. */
-function topologicalOrder(components: RawComponent[]): RawComponent[] {
-  const byId = new Map(components.map((c) => [c.id, c]));
+/** Scalars keep the text the user wrote (`1` stays "1", `true` stays "true"); strings stay as they are. */
+function scalarText(doc: PipelineDocument, path: Path, value: unknown): string {
+  if (typeof value === "string") return value;
+  const written = sourceText(doc, path);
+  // Quoted or flow text is not what the value means; fall back to its plain form.
+  return written !== undefined && /^[^"'{\[\s][^\n]*$/.test(written) ? written.trim() : String(value);
+}
+
+function withoutUndefined<T extends object>(record: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/** Kahn's algorithm over inputs and depends_on; among ready components the one declared first goes first. */
+function topologicalOrder(components: Written[]): Written[] {
+  const byId = new Map(components.map((c) => [c.data.id, c]));
   const pending = new Map<string, number>();
-  const dependents = new Map<string, RawComponent[]>();
+  const dependents = new Map<string, Written[]>();
   for (const c of components) {
-    const deps = new Set([...c.inputs, ...c.dependsOn].map((r) => r.id).filter((id) => byId.has(id)));
-    pending.set(c.id, deps.size);
+    const deps = new Set([...(c.data.inputs ?? []), ...(c.data.depends_on ?? [])].filter((id) => byId.has(id)));
+    pending.set(c.data.id, deps.size);
     for (const d of deps) dependents.get(d)?.push(c) ?? dependents.set(d, [c]);
   }
-  const ready = new MinHeap<RawComponent>((a, b) => a.index - b.index);
-  for (const c of components) if (pending.get(c.id) === 0) ready.push(c);
-  const out: RawComponent[] = [];
+  const ready = new MinHeap<Written>((a, b) => a.index - b.index);
+  for (const c of components) if (pending.get(c.data.id) === 0) ready.push(c);
+  const out: Written[] = [];
   while (ready.size) {
     const c = ready.pop()!;
     out.push(c);
-    for (const d of dependents.get(c.id) ?? []) {
-      const left = pending.get(d.id)! - 1;
-      pending.set(d.id, left);
+    for (const d of dependents.get(c.data.id) ?? []) {
+      const left = pending.get(d.data.id)! - 1;
+      pending.set(d.data.id, left);
       if (left === 0) ready.push(d);
     }
   }
@@ -228,4 +393,3 @@ class MinHeap<T> {
     return top;
   }
 }
-

@@ -8,7 +8,7 @@
  * times. CUE paths (`spec.sources.0.id`) map back to the user's file.
  */
 import type { CueEngine } from "./cue.ts";
-import { diagnostic, type Diagnostic, type DiagnosticCode, quote } from "./diagnostics.ts";
+import { BUG_HINT, diagnostic, type Diagnostic, type DiagnosticCode, quote } from "./diagnostics.ts";
 import { closest } from "./suggest.ts";
 import { getAt, isRecord, type LocatedDocument, locate, type Path } from "./source.ts";
 import { PIPELINE_CUE } from "../schemas/pipeline_cue.ts";
@@ -51,8 +51,6 @@ export function checkSchema(engine: CueEngine, doc: LocatedDocument): Diagnostic
   }
   return diagnostics;
 }
-
-const BUG_HINT = "this is a bug in flowctl; please report it with the pipeline file";
 
 interface CueError {
   path: Path;

@@ -45,10 +45,10 @@ export function formatPath(path: Path): string {
   return out;
 }
 
-/** A document's data together with the spans of its values. */
-export interface LocatedDocument {
+/** A document's data together with the spans of its values; `T` is what is known of the data's shape. */
+export interface LocatedDocument<T = unknown> {
   source: SourceFile;
-  data: unknown;
+  data: T;
   spans: Map<string, Span>;
 }
 

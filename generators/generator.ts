@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import type { PipelineIR } from "../compiler/ir.ts";
+import type { Fidelity } from "./fidelity.ts";
 
 export interface OutputFile {
   /** Relative path, `/`-separated. */
@@ -44,12 +45,18 @@ export interface Generator {
   aliases?: readonly string[];
   description: string;
   options?: readonly GeneratorOption[];
+  /** What it does with each setting a user can write (see fidelity.ts; `declareFidelity` for your own). */
+  fidelity: Fidelity;
+  /**
+   * The target's files. Report what the target cannot express as diagnostics;
+   * fields declared dropped in `fidelity` are reported by the translator.
+   */
   generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult;
   /** How several files print as one stream when no output directory is given (Kubernetes: `---`). */
   concat?(files: readonly OutputFile[]): string;
 }
 
-/** Target name → generator. Library users can make their own and register more. */
+/** Target name → generator. Library users make their own (`defaultRegistry().register(mine)`) and pass it. */
 export class GeneratorRegistry {
   private byName = new Map<string, Generator>();
 
@@ -104,4 +111,14 @@ export function resolveOptions(
 
 function typeName(value: OptionValue): string {
   return typeof value;
+}
+
+/** An option's value from text (a command-line flag, an Action input): typed as the option says. */
+export function parseOptionText(option: GeneratorOption, text: string): OptionValue | undefined {
+  if (option.type === "number") {
+    const n = Number(text);
+    return text.trim() === "" || !Number.isFinite(n) ? undefined : n;
+  }
+  if (option.type === "boolean") return text === "true" ? true : text === "false" ? false : undefined;
+  return text;
 }

@@ -1,4 +1,8 @@
-/** The built-in generators, and a registry that holds them. */
+/**
+ * The built-in generators, as one list, and a registry that holds them. There
+ * is no registry shared behind the caller's back: whoever translates passes
+ * the registry to use, or gets a fresh one of these.
+ */
 import { dockerCompose } from "./docker-compose/docker_compose.ts";
 import { kubernetes } from "./kubernetes/kubernetes.ts";
 import { local } from "./local/local.ts";
@@ -12,20 +16,6 @@ export function defaultRegistry(): GeneratorRegistry {
   return new GeneratorRegistry(BUILTIN_GENERATORS);
 }
 
-const registered = defaultRegistry();
-
-/**
- * Adds a generator (or replaces one of the same name) in the registry that
- * `compile` and `generate` use when they are given none.
- */
-export function registerGenerator(generator: Generator): void {
-  registered.register(generator);
-}
-
-/** The registry `registerGenerator` adds to: the built-ins and what was registered. */
-export function registeredGenerators(): GeneratorRegistry {
-  return registered;
-}
-
 export { dockerCompose, kubernetes, local, nomad };
 export * from "./generator.ts";
+export * from "./fidelity.ts";

@@ -3,18 +3,19 @@
  * Inputs arrive as INPUT_* variables; results leave as annotations on stdout,
  * lines in GITHUB_OUTPUT and a table in GITHUB_STEP_SUMMARY.
  *
- * Every mode validates each pipeline and generates each target in memory;
- * `generate` then writes the files, `check` compares them with what is in the
- * output folder (drift), `validate` stops there. The step fails (exit 1) on
- * any error or drift.
+ * Every mode translates each pipeline to each target in memory (the library's
+ * `translate`, as the CLI does); `generate` then writes the files, `check`
+ * compares them with what is in the output folder (drift), `validate` stops
+ * there. The step fails (exit 1) on any error or drift.
  */
 import { randomUUID } from "node:crypto";
 import { appendFile, readdir } from "node:fs/promises";
 import process from "node:process";
-import { generate, validate } from "../translate/compile.ts";
 import { type Diagnostic, hasErrors } from "../compiler/diagnostics.ts";
-import { drift } from "../translate/drift.ts";
+import { type GeneratorOptions, parseOptionText } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
+import { drift } from "../translate/drift.ts";
+import { resolveRequest, translate } from "../translate/translate.ts";
 import {
   annotation,
   fileAnnotation,
@@ -89,12 +90,13 @@ async function runAction(): Promise<number> {
   if (!patterns.length) throw new ActionError("input pipelines is empty: give pipeline files or globs, one per line");
   const registry = defaultRegistry();
   const targetsInput = input("targets");
-  const targets: (string | undefined)[] = targetsInput === "all"
-    ? registry.names()
-    : targetsInput ? targetsInput.split(",").map((t) => t.trim()).filter(Boolean) : [undefined];
-  for (const t of targets) {
-    if (t && !registry.get(t)) throw new ActionError(`unknown target "${t}" in input targets; known: ${registry.names().join(", ")}`);
-  }
+  const options = targetOptions(input("options"), registry);
+  const request = resolveRequest({
+    targets: targetsInput === "all" ? "all" : targetsInput.split(",").map((t) => t.trim()).filter(Boolean),
+    options,
+    registry,
+  });
+  if (request.problems.length) throw new ActionError(`input targets or options: ${request.problems.join("; ")}`);
   const outputTemplate = input("output-dir") || "flowctl-out";
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   process.chdir(workspace);
@@ -111,7 +113,7 @@ async function runAction(): Promise<number> {
     if (stems.has(s)) throw new ActionError(`${stems.get(s)} and ${f} would share an output folder: put {pipeline} in output-dir or rename one`);
     stems.set(s, f);
   }
-  const several = { pipelines: files.length > 1, targets: targets.length > 1 };
+  const several = { pipelines: files.length > 1, targets: request.targets.length > 1 };
   const cue = await io.cue();
 
   for (const file of files) {
@@ -126,17 +128,16 @@ async function runAction(): Promise<number> {
       say("::endgroup::\n");
       continue;
     }
-    const checked = validate(text, { filename: file, cue });
-    report(checked.diagnostics);
-    if (hasErrors(checked.diagnostics)) {
-      rows.push({ pipeline: file, target: "-", result: "invalid", files: 0, ...count(checked.diagnostics) });
+    const translated = translate({ pipelines: [{ name: file, text }], targets: request.targets, options, cue, registry }).files[0];
+    report(translated.diagnostics);
+    if (hasErrors(translated.diagnostics)) {
+      rows.push({ pipeline: file, target: "-", result: "invalid", files: 0, ...count(translated.diagnostics) });
       say("::endgroup::\n");
       continue;
     }
-    for (const wanted of targets) {
-      const gen = generate(checked.pipelines, { target: wanted, registry });
+    for (const gen of translated.targets) {
       report(gen.diagnostics, ` [${gen.target}]`);
-      const counts = count([...checked.diagnostics, ...gen.diagnostics]);
+      const counts = count([...translated.diagnostics, ...gen.diagnostics]);
       const dir = outputDirFor(outputTemplate, several, stem(file), gen.target);
       const row = { pipeline: file, target: gen.target, files: gen.files.length, ...counts };
       // A folder that cannot be written or read is an error of this pipeline × target, not of the action.
@@ -198,6 +199,22 @@ async function runAction(): Promise<number> {
   }
 }
 
+/** The `options` input: one `name=value` per line (`namespace=data`, `nomad-json=true`), typed as each option says. */
+function targetOptions(text: string, registry: ReturnType<typeof defaultRegistry>): GeneratorOptions {
+  const out: GeneratorOptions = {};
+  const all = registry.names().flatMap((t) => registry.get(t)!.options ?? []);
+  for (const line of text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))) {
+    const eq = line.indexOf("=");
+    const name = eq < 0 ? line : line.slice(0, eq).trim();
+    const option = all.find((o) => o.name === name);
+    if (!option) throw new ActionError(`input options: no target has an option "${name}"; options: ${[...new Set(all.map((o) => o.name))].sort().join(", ")}`);
+    const value = eq < 0 && option.type === "boolean" ? true : parseOptionText(option, line.slice(eq + 1).trim());
+    if (value === undefined) throw new ActionError(`input options: ${name} takes a ${option.type}, not ${JSON.stringify(line.slice(eq + 1).trim())}`);
+    out[name] = value;
+  }
+  return out;
+}
+
 function count(diagnostics: Diagnostic[]): { errors: number; warnings: number } {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   return { errors, warnings: diagnostics.length - errors };
@@ -207,7 +224,10 @@ function count(diagnostics: Diagnostic[]): { errors: number; warnings: number } 
 try {
   process.exitCode = await runAction();
 } catch (err) {
-  const message = err instanceof ActionError ? err.message : `internal error: ${(err as Error)?.stack ?? err}`;
+  // A bug: one annotation that says so, without a stack trace.
+  const message = err instanceof ActionError
+    ? err.message
+    : `internal error: ${err instanceof Error ? err.message : String(err)}; this is a bug in flowctl, please report it`;
   process.stdout.write(workflowCommand("error", { title: "flowctl" }, message));
   process.exitCode = 1;
 }

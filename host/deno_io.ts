@@ -1,5 +1,5 @@
 /** The CLI's `Io` on Deno: files, streams, environment, signals and child processes. */
-import type { Io } from "../cli.ts";
+import type { Io } from "../cli/io.ts";
 import type { CueEngine } from "../compiler/cue.ts";
 
 /** The real world, for Deno. */
@@ -10,15 +10,22 @@ export function denoIo(): Io {
     readFile: (path) => Deno.readTextFile(path),
     readStdin: () => new Response(Deno.stdin.readable).text(),
     async writeFiles(dir, files) {
-      // Write each file beside its final name, then rename: a reader never sees half a file.
-      for (const f of files) {
-        const path = `${dir}/${f.path}`;
-        await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-        const tmp = `${path}.flowctl-tmp`;
-        await Deno.writeTextFile(tmp, f.content, { mode: f.executable ? 0o755 : 0o644 });
-        if (f.executable) await Deno.chmod(tmp, 0o755); // mode is masked by umask on create
-        await Deno.rename(tmp, path);
+      // Every file is written beside its final name first; only when all are there are they renamed
+      // into place, so a failure leaves none of them and a reader never sees half a file.
+      const written: string[] = [];
+      try {
+        for (const f of files) {
+          const path = `${dir}/${f.path}`;
+          await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+          written.push(`${path}.flowctl-tmp`);
+          await Deno.writeTextFile(`${path}.flowctl-tmp`, f.content, { mode: f.executable ? 0o755 : 0o644 });
+          if (f.executable) await Deno.chmod(`${path}.flowctl-tmp`, 0o755); // mode is masked by umask on create
+        }
+      } catch (err) {
+        await Promise.all(written.map((tmp) => Deno.remove(tmp).catch(() => {})));
+        throw err;
       }
+      for (const f of files) await Deno.rename(`${dir}/${f.path}.flowctl-tmp`, `${dir}/${f.path}`);
     },
     stdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
     stderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),

@@ -1,8 +1,8 @@
 /** The CLI's `Io` on Node: files, streams, environment, signals and child processes. */
 import { spawn } from "node:child_process";
-import { chmod, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import process from "node:process";
-import type { Io } from "../cli.ts";
+import type { Io } from "../cli/io.ts";
 import { loadCue } from "./node_cue.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -32,15 +32,22 @@ export function nodeIo(): Io {
       return new TextDecoder().decode(Buffer.concat(chunks));
     },
     async writeFiles(dir, files) {
-      // Write each file beside its final name, then rename: a reader never sees half a file.
-      for (const f of files) {
-        const path = `${dir}/${f.path}`;
-        await makeDirs(path.slice(0, path.lastIndexOf("/")));
-        const tmp = `${path}.flowctl-tmp`;
-        await writeFile(tmp, f.content);
-        await chmod(tmp, f.executable ? 0o755 : 0o644);
-        await rename(tmp, path);
+      // Every file is written beside its final name first; only when all are there are they renamed
+      // into place, so a failure leaves none of them and a reader never sees half a file.
+      const written: string[] = [];
+      try {
+        for (const f of files) {
+          const path = `${dir}/${f.path}`;
+          await makeDirs(path.slice(0, path.lastIndexOf("/")));
+          written.push(`${path}.flowctl-tmp`);
+          await writeFile(`${path}.flowctl-tmp`, f.content);
+          await chmod(`${path}.flowctl-tmp`, f.executable ? 0o755 : 0o644);
+        }
+      } catch (err) {
+        await Promise.all(written.map((tmp) => rm(tmp, { force: true })));
+        throw err;
       }
+      for (const f of files) await rename(`${dir}/${f.path}.flowctl-tmp`, `${dir}/${f.path}`);
     },
     // Writes to pipes and files are synchronous on Linux and macOS, so nothing is lost at exit.
     stdout: (text) => void process.stdout.write(text),

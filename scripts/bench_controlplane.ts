@@ -7,7 +7,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { protoPackage } from "../controlplane/grpc_service.ts";
-import { spawnControlPlane } from "../tests/helpers.ts";
+import { spawnControlPlane } from "../tests/support/helpers.ts";
 
 // deno-lint-ignore no-explicit-any
 type Reply = any;

@@ -7,13 +7,15 @@
  *   GET  /              the playground page, GET /playground.js its script
  * A pipeline with errors is still an answer (validate 200, translate 422, both
  * with diagnostics); a request that is not understood is a 4xx with
- * {"error": {"code", "message"}}.
+ * {"error": {"code", "message"}}; a bug in flowctl is a 500 with the same
+ * body, plus the diagnostics (E_INTERNAL says where it happened).
  */
-import { compile, validate } from "../translate/compile.ts";
 import type { CueEngine } from "../compiler/cue.ts";
-import { hasErrors } from "../compiler/diagnostics.ts";
+import { hasErrors, isInternal, sortDiagnostics } from "../compiler/diagnostics.ts";
 import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
+import { validate } from "../translate/compile.ts";
+import { translate } from "../translate/translate.ts";
 
 export interface ServiceOptions {
   cue: CueEngine;
@@ -36,6 +38,13 @@ class RequestError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
+}
+
+const INTERNAL = { code: "internal", message: "flowctl failed on this request; this is a bug, please report it" };
+
+/** 500 with the error body every failure has, and what is known of where it happened. */
+function internal(details: Record<string, unknown> = {}): Response {
+  return json(500, { error: INTERNAL, ...details });
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -125,22 +134,27 @@ export function createHandler(options: ServiceOptions): (request: Request) => Pr
       POST: async (request) => {
         const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.validate, registry);
         const result = validate(req.source, { filename: req.filename, cue: options.cue });
+        if (isInternal(result.diagnostics)) return internal({ diagnostics: result.diagnostics });
         return json(200, { valid: !hasErrors(result.diagnostics), diagnostics: result.diagnostics });
       },
     },
     "/v1/translate": {
       POST: async (request) => {
         const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.translate, registry);
-        const result = compile(req.source, {
-          filename: req.filename,
+        const result = translate({
+          pipelines: [{ name: req.filename, text: req.source }],
+          targets: req.target === undefined ? undefined : [req.target],
+          options: req.options,
           cue: options.cue,
           registry,
-          target: req.target,
-          generatorOptions: req.options,
         });
-        const failed = hasErrors(result.diagnostics);
-        const files = result.files.map((f) => ({ path: f.path, content: f.content }));
-        return json(failed ? 422 : 200, { target: result.target, files, diagnostics: result.diagnostics });
+        if (result.problems.length) throw new RequestError(400, "invalid_option", result.problems.join("; "));
+        const file = result.files[0];
+        const target = file.targets[0];
+        const diagnostics = sortDiagnostics([...file.diagnostics, ...target.diagnostics]);
+        const files = hasErrors(diagnostics) ? [] : target.files.map((f) => ({ path: f.path, content: f.content }));
+        if (isInternal(diagnostics)) return internal({ target: target.target, files: [], diagnostics });
+        return json(hasErrors(diagnostics) ? 422 : 200, { target: target.target, files, diagnostics });
       },
     },
     "/v1/targets": { GET: () => json(200, { targets }) },
@@ -181,7 +195,7 @@ export function createHandler(options: ServiceOptions): (request: Request) => Pr
     } catch (err) {
       if (err instanceof RequestError) return json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
       options.onError?.(err);
-      return json(500, { error: { code: "internal", message: "flowctl failed on this request; please report it" } });
+      return internal();
     }
   };
 }

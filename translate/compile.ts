@@ -1,23 +1,26 @@
 /**
- * The whole compiler as one pure function: text in; IR, files and diagnostics
- * out. parse → upgrade → schema (CUE) + graph → normalize → generate.
+ * The compiler driven end to end, as pure functions: text in; IR, files and
+ * diagnostics out. validate = parse → upgrade → check (CUE + graph) →
+ * normalize; generate = a target's generator over the IR, plus the warnings
+ * its fidelity declaration implies. A throw in any stage is a bug, reported
+ * as E_INTERNAL at the place that stage was working on; it never escapes.
  */
 import type { CueEngine } from "../compiler/cue.ts";
-import { diagnostic, type Diagnostic, hasErrors, sortDiagnostics } from "../compiler/diagnostics.ts";
+import { diagnostic, type Diagnostic, hasErrors, internalError, sortDiagnostics } from "../compiler/diagnostics.ts";
 import type { PipelineIR } from "../compiler/ir.ts";
 import { parseSource } from "../compiler/parse.ts";
 import { upgrade } from "../compiler/upgrade.ts";
-import { checkSchema } from "../compiler/schema.ts";
-import { checkGraph } from "../compiler/graph.ts";
+import { checkDocument } from "../compiler/check.ts";
 import { normalize } from "../compiler/normalize.ts";
-import { sourceFile } from "../compiler/source.ts";
+import { locate, sourceFile } from "../compiler/source.ts";
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
-import { registeredGenerators } from "../generators/mod.ts";
+import { defaultRegistry } from "../generators/mod.ts";
+import { droppedSettings } from "./dropped.ts";
 
 export interface ValidateOptions {
   /** Shown in diagnostics; defaults to `<input>`. */
   filename?: string;
-  /** The CUE evaluator (see `createCueEngine`). */
+  /** The CUE evaluator (see `createCueEngine`, or `loadCue` of your host). */
   cue: CueEngine;
 }
 
@@ -30,24 +33,34 @@ export interface ValidateResult {
 /** Parses and checks a pipeline file; every problem is a diagnostic. */
 export function validate(text: string, options: ValidateOptions): ValidateResult {
   const source = sourceFile(options.filename ?? "<input>", text);
-  const parsed = parseSource(source);
-  const diagnostics = [...parsed.diagnostics];
+  const fileStart = { file: source.name, line: 1, column: 1, path: "" };
+  const diagnostics: Diagnostic[] = [];
   const pipelines: PipelineIR[] = [];
-  for (const doc of parsed.documents) {
-    const up = upgrade(doc);
-    diagnostics.push(...up.diagnostics);
-    if (!up.document) continue;
-    const found = [...checkSchema(options.cue, up.document), ...checkGraph(up.document)];
-    diagnostics.push(...found);
-    if (!hasErrors(found)) pipelines.push(normalize(up.document));
+  try {
+    const parsed = parseSource(source);
+    diagnostics.push(...parsed.diagnostics);
+    for (const doc of parsed.documents) {
+      try {
+        const up = upgrade(doc);
+        diagnostics.push(...up.diagnostics);
+        if (!up.document) continue;
+        const checked = checkDocument(options.cue, up.document);
+        diagnostics.push(...checked.diagnostics);
+        if (checked.document) pipelines.push(normalize(checked.document));
+      } catch (err) {
+        diagnostics.push(internalError(err, locate(doc, []), "checking the pipeline"));
+      }
+    }
+  } catch (err) {
+    diagnostics.push(internalError(err, fileStart, "reading the file"));
   }
   return { pipelines, diagnostics: sortDiagnostics(diagnostics) };
 }
 
 export interface GenerateOptions {
-  /** Target name; defaults to each pipeline's `spec.driver`, else `docker-compose`. */
+  /** Target name or alias; defaults to each pipeline's `spec.driver`, else `docker-compose`. */
   target?: string;
-  /** Where targets are looked up; defaults to the built-ins plus what `registerGenerator` added. */
+  /** Where targets are looked up; defaults to the built-in generators. */
   registry?: GeneratorRegistry;
   /** The target's options by name (see `Generator.options`); defaults fill the rest. */
   generatorOptions?: GeneratorOptions;
@@ -68,6 +81,7 @@ export interface CompileResult extends ValidateResult {
   files: OutputFile[];
 }
 
+/** `spec.driver` values → target names. */
 const DRIVER_TARGETS: Record<string, string> = {
   docker: "docker-compose",
   container: "docker-compose",
@@ -83,7 +97,7 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
   const diagnostics: Diagnostic[] = [];
   const files: OutputFile[] = [];
   const used = new Set<string>();
-  const registry = options.registry ?? registeredGenerators();
+  const registry = options.registry ?? defaultRegistry();
   let target = options.target ?? "docker-compose";
   pipelines.forEach((ir, i) => {
     const name = options.target ?? (ir.driver ? DRIVER_TARGETS[ir.driver] : undefined) ?? "docker-compose";
@@ -104,17 +118,21 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
       diagnostics.push(diagnostic("E_TARGET_OPTION", where, problem, `run flowctl translate --help for the options`));
     }
     if (resolved.problems.length) return;
-    const out = generator.generate(ir, resolved.values);
-    diagnostics.push(...out.diagnostics);
-    // Several pipelines in one file: each gets a folder named after it.
-    let prefix = "";
-    if (pipelines.length > 1) {
-      prefix = ir.name;
-      for (let n = 2; used.has(prefix); n++) prefix = `${ir.name}-${n}`;
-      used.add(prefix);
-      prefix += "/";
+    try {
+      const out = generator.generate(ir, resolved.values);
+      diagnostics.push(...out.diagnostics, ...droppedSettings(ir, generator));
+      // Several pipelines in one file: each gets a folder named after it.
+      let prefix = "";
+      if (pipelines.length > 1) {
+        prefix = ir.name;
+        for (let n = 2; used.has(prefix); n++) prefix = `${ir.name}-${n}`;
+        used.add(prefix);
+        prefix += "/";
+      }
+      for (const f of out.files) files.push({ ...f, path: prefix + f.path });
+    } catch (err) {
+      diagnostics.push(internalError(err, ir.origin, `generating ${generator.name}`));
     }
-    for (const f of out.files) files.push({ ...f, path: prefix + f.path });
   });
   const sorted = sortDiagnostics(diagnostics);
   return { target, diagnostics: sorted, files: hasErrors(sorted) ? [] : files };

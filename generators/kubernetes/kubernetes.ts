@@ -4,17 +4,69 @@
  * the same three. One file per object, numbered so that `kubectl apply -f DIR`
  * creates namespace and storage before Services and workloads.
  */
-import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import { atPlace, diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import { dnsLabel } from "../../compiler/format.ts";
 import type { ComponentIR, HealthIR, PipelineIR, PortIR, ResourceListIR, VolumeIR } from "../../compiler/ir.ts";
-import { dnsLabel } from "../../compiler/names.ts";
 import { sortKeys } from "../../compiler/source.ts";
 import type { Generator, GeneratorOptions, GeneratorResult, OutputFile } from "../generator.ts";
-import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand } from "../shared/control_plane.ts";
-import { assignNames } from "../shared/naming.ts";
-import { hostPathProblem } from "../shared/host_paths.ts";
-import { wiredEnv } from "../shared/wiring.ts";
+import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
+import { commentLines } from "../shared/comments.ts";
 import { compact } from "../shared/compact.ts";
+import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand, reservedNames } from "../shared/control_plane.ts";
+import { hostPathProblem } from "../shared/host_paths.ts";
+import { commandOnly } from "../shared/images.ts";
+import { listeners } from "../shared/listeners.ts";
+import { assignNames } from "../shared/naming.ts";
+import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
+import { wiredEnv } from "../shared/wiring.ts";
 import { toYaml } from "../shared/yaml_output.ts";
+
+const fidelity: Fidelity = {
+  pipeline: {
+    name: used("labels `app.kubernetes.io/instance` and `part-of` (made a label value)"),
+    namespace: used("`metadata.namespace` of every object (`--namespace` wins; default `default`)"),
+    description: used("a comment at the top of every file"),
+    labels: partly("labels on every object", "a label Kubernetes would reject is E_TARGET_UNSUPPORTED; flowctl's own keys win (W_TARGET_DROPPED)"),
+    annotations: partly("annotations on Deployments, pod templates and Services", "a key Kubernetes would reject is E_TARGET_UNSUPPORTED"),
+    config: NOT_PASSED.config,
+  },
+  controlPlane: {
+    enabled: used("a Deployment, Service and claim named `flowctl-control-plane`; `false` leaves them out and sets no FLOWCTL_* env"),
+    image: used("its container `image`"),
+    command: used("its container `args`"),
+    port: used("its container and Service port, its readiness probe, and `FLOWCTL_ENDPOINT`"),
+    heartbeatInterval: used("every component's `FLOWCTL_HEARTBEAT_INTERVAL`"),
+    heartbeatTTL: partly("its `--heartbeat-ttl`", "a `command` of your own replaces the flags (W_TARGET_DROPPED)"),
+    storage: used("the PersistentVolumeClaim mounted at /var/lib/flowctl"),
+  },
+  component: {
+    image: partly("container `image`", "a component with only a command is E_TARGET_UNSUPPORTED"),
+    command: used("container `command`"),
+    args: used("container `args`"),
+    inputs: used("`FLOWCTL_INPUTS`, `FLOWCTL_INPUT_<ID>` as `<service>.<namespace>.svc.<cluster-domain>:<port>`"),
+    dependsOn: dropped(
+      "Kubernetes starts all Deployments at once and has no start order between them",
+      "let the component retry until what it depends on answers (readiness probes keep unready Services empty)",
+    ),
+    env: used("container `env`, in key order, with FLOW_CONFIG_* and the FLOWCTL_* wiring"),
+    ports: partly(
+      "container ports and the Service's ports (`port` = `targetPort` = `containerPort`)",
+      "`hostPort` is not published (W_TARGET_DROPPED; use kubectl port-forward)",
+    ),
+    volumes: partly(
+      "a PersistentVolumeClaim per named volume (ReadWriteOnce, `--volume-size`, `--storage-class`); `hostPath` volumes; `readonly` → `readOnly`",
+      "host paths with `$VAR`, `~` or relative are E_TARGET_UNSUPPORTED; a hostPath and a claim shared by several pods get W_TARGET_CAVEAT",
+    ),
+    health: used("`readinessProbe` and `livenessProbe` (`httpGet`, period 10 s, timeout 5 s, 3 failures; liveness waits 10 s)"),
+    replicas: used("`spec.replicas` (default 1)"),
+    resources: used("container `resources` (`1K` is written `1k`)"),
+    restartPolicy: partly("always restarted, as Deployments do", "`no` and `on-failure` cannot be kept (W_TARGET_DROPPED)"),
+    description: used("a comment at the top of its Deployment's and Service's files"),
+    inputEventTypes: NOT_PASSED.inputEventTypes,
+    outputEventTypes: NOT_PASSED.outputEventTypes,
+    healthEndpoint: NOT_PASSED.healthEndpoint,
+  },
+};
 
 export const kubernetes: Generator = {
   name: "kubernetes",
@@ -27,6 +79,7 @@ export const kubernetes: Generator = {
     { name: "storage-class", type: "string", description: "storageClassName of each claim (default: the cluster's default)" },
     { name: "cluster-domain", type: "string", description: "the cluster's DNS domain, in Service addresses", default: "cluster.local" },
   ],
+  fidelity,
   generate,
   concat: (files) => files.map((f) => f.content).join("---\n"),
 };
@@ -53,125 +106,83 @@ interface K8sObject {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: Record<string, unknown>;
+  /** Comment lines above the object in its file. */
+  comment?: string[];
+}
+
+/** What the control-plane and per-component units need of the whole pipeline. */
+interface Context {
+  ir: PipelineIR;
+  names: Map<string, string>;
+  namespace: string;
+  domain: string;
+  annotations: Record<string, string>;
+  meta(name: string, labels: Record<string, string>, withAnnotations?: boolean): K8sObject["metadata"];
+  labelsFor(name: string, component: string): Record<string, string>;
+  selectorFor(name: string): Record<string, string>;
+  serviceAddress(service: string, port: number): string;
+  claimFor(volume: string, user?: ComponentIR): string;
+  diagnostics: Diagnostic[];
 }
 
 function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const diagnostics: Diagnostic[] = [];
-  const cp = ir.controlPlane;
   const namespace = chooseNamespace(ir, options, diagnostics);
-  const domain = String(options["cluster-domain"]);
   const claimSize = String(options["volume-size"]);
   if (!QUANTITY.test(claimSize)) {
     diagnostics.push(diagnostic("E_TARGET_OPTION", { ...ir.origin, path: "" }, `volume-size ${JSON.stringify(claimSize)} is not a Kubernetes quantity`, "write it like 1Gi or 500Mi"));
   }
   const storageClass = options["storage-class"] as string | undefined;
-  const reserved = new Map<string, string>(cp.enabled ? [[CONTROL_PLANE_NAME, "the control plane"]] : []);
-  const { names, diagnostics: clashes } = assignNames(ir, "Kubernetes", dnsLabel, reserved);
+  const { names, diagnostics: clashes } = assignNames(ir, "Kubernetes", dnsLabel, reservedNames(ir));
   diagnostics.push(...clashes);
   const pipelineLabels = userLabels(ir, diagnostics);
-  const annotations = userAnnotations(ir, diagnostics);
   const instance = labelValue(ir.name);
-
-  const objects: K8sObject[] = [];
-  const meta = (name: string, labels: Record<string, string>, withAnnotations = false) =>
-    compact({ name, namespace, labels, annotations: withAnnotations ? annotations : undefined }) as K8sObject["metadata"];
-  const labelsFor = (name: string, component: string) =>
-    sortKeys({
-      ...pipelineLabels,
-      [LABEL.name]: name,
-      ...(instance && { [LABEL.instance]: instance, [LABEL.partOf]: instance }),
-      [LABEL.component]: component,
-      [LABEL.managedBy]: MANAGED_BY,
-    });
-  // Selectors use only name and instance: labels added later never change them.
-  const selectorFor = (name: string) => ({ [LABEL.name]: name, ...(instance && { [LABEL.instance]: instance }) });
-  const serviceAddress = (service: string, port: number) => `${service}.${namespace}.svc.${domain}:${port}`;
 
   // Claims are shared by name, as compose named volumes are.
   const claims = new Map<string, { volume: string; users: ComponentIR[] }>();
-  const claimFor = (volume: string, user?: ComponentIR) => {
-    const name = dnsLabel(volume);
-    const known = claims.get(name);
-    if (known && known.volume !== volume && user) {
-      diagnostics.push(diagnostic("E_NAME_COLLISION", user.origins.volumes ?? user.origin,
-        `volumes "${volume}" and "${known.volume}" both become PersistentVolumeClaim "${name}"`, "rename one of the volumes"));
-    }
-    const entry = known ?? { volume, users: [] };
-    if (user && !entry.users.includes(user)) entry.users.push(user);
-    claims.set(name, entry);
-    return name;
+  const ctx: Context = {
+    ir,
+    names,
+    namespace,
+    domain: String(options["cluster-domain"]),
+    annotations: userAnnotations(ir, diagnostics),
+    meta: (name, labels, withAnnotations = false) =>
+      compact({ name, namespace, labels, annotations: withAnnotations ? ctx.annotations : undefined }) as K8sObject["metadata"],
+    labelsFor: (name, component) =>
+      sortKeys({
+        ...pipelineLabels,
+        [LABEL.name]: name,
+        ...(instance && { [LABEL.instance]: instance, [LABEL.partOf]: instance }),
+        [LABEL.component]: component,
+        [LABEL.managedBy]: MANAGED_BY,
+      }),
+    // Selectors use only name and instance: labels added later never change them.
+    selectorFor: (name) => ({ [LABEL.name]: name, ...(instance && { [LABEL.instance]: instance }) }),
+    serviceAddress: (service, port) => `${service}.${namespace}.svc.${ctx.domain}:${port}`,
+    claimFor: (volume, user) => {
+      const name = dnsLabel(volume);
+      const known = claims.get(name);
+      if (known && known.volume !== volume && user) {
+        diagnostics.push(diagnostic("E_NAME_COLLISION", user.origins.volumes ?? user.origin,
+          `volumes "${volume}" and "${known.volume}" both become PersistentVolumeClaim "${name}"`, "rename one of the volumes"));
+      }
+      const entry = known ?? { volume, users: [] };
+      if (user && !entry.users.includes(user)) entry.users.push(user);
+      claims.set(name, entry);
+      return name;
+    },
+    diagnostics,
   };
 
+  const objects: K8sObject[] = [];
   if (namespace !== "default" && options["create-namespace"] === true) {
     objects.push({ apiVersion: "v1", kind: "Namespace", metadata: compact({ name: namespace, labels: pipelineLabels }) as K8sObject["metadata"] });
   }
-
-  if (cp.enabled) {
-    const labels = labelsFor(CONTROL_PLANE_NAME, "control-plane");
-    const claim = claimFor(cp.storage);
-    objects.push(service(meta(CONTROL_PLANE_NAME, labels), selectorFor(CONTROL_PLANE_NAME), [{ name: "grpc", port: cp.port, protocol: "TCP" }]));
-    objects.push(deployment(meta(CONTROL_PLANE_NAME, labels), selectorFor(CONTROL_PLANE_NAME), 1, {
-      // One writer for the registry file: never two pods at once on the claim.
-      strategy: { type: "Recreate" },
-      container: {
-        name: "control-plane",
-        image: cp.image,
-        args: controlPlaneCommand(cp),
-        ports: [{ name: "grpc", containerPort: cp.port }],
-        readinessProbe: { tcpSocket: { port: cp.port }, periodSeconds: 10 },
-        volumeMounts: [{ name: "data", mountPath: CONTROL_PLANE_DATA }],
-      },
-      volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }],
-    }));
+  if (ir.controlPlane.enabled) {
+    objects.push(...controlPlaneObjects(ctx));
+    diagnostics.push(...flagsReplacedByCommand(ir.controlPlane, "kubernetes"));
   }
-
-  for (const c of ir.components) {
-    if (!c.image) {
-      diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", c.origin, `${c.kind} "${c.id}" has only a command; Kubernetes runs containers`,
-        "add image: (with command: it overrides the image's entrypoint), or use -t nomad or -t local"));
-      continue;
-    }
-    const name = names.get(c.id)!;
-    const wired = wiredEnv(ir, c, {
-      target: "kubernetes",
-      controlPlaneAddress: serviceAddress(CONTROL_PLANE_NAME, cp.port),
-      componentAddress: (u, port) => serviceAddress(names.get(u.id)!, port),
-    });
-    diagnostics.push(...wired.diagnostics);
-    const labels = labelsFor(name, c.kind);
-
-    const servicePorts = servedPorts(c).map((p) => ({ name: portName(p), port: p.containerPort, protocol: p.protocol }));
-    if (servicePorts.length) objects.push(service(meta(name, labels, true), selectorFor(name), servicePorts));
-    for (const [i, p] of c.ports.entries()) {
-      if (p.hostPort === undefined) continue;
-      diagnostics.push(diagnostic("W_TARGET_DROPPED", c.origins[`ports.${i}`] ?? c.origin,
-        `hostPort ${p.hostPort} of "${c.id}" is not published on Kubernetes; other pods reach it through its Service`,
-        `use kubectl port-forward svc/${name} ${p.hostPort}:${p.containerPort}, or a NodePort or LoadBalancer Service`));
-    }
-    if (c.restartPolicy === "no" || c.restartPolicy === "on-failure") {
-      diagnostics.push(diagnostic("W_TARGET_DROPPED", c.origins.restart_policy ?? c.origin,
-        `restart_policy ${c.restartPolicy} of "${c.id}" cannot be kept: a Deployment always restarts its pods`,
-        "use -t nomad or -t docker-compose for components that should stay stopped"));
-    }
-
-    const mounts = podVolumes(c, claimFor, diagnostics);
-    objects.push(deployment(meta(name, labels, true), selectorFor(name), c.replicas ?? 1, {
-      annotations,
-      container: {
-        name,
-        image: c.image,
-        command: c.command,
-        args: c.args,
-        env: Object.entries(wired.env).map(([k, v]) => ({ name: k, value: v })),
-        ports: containerPorts(c),
-        resources: c.resources && compact({ requests: quantities(c.resources.requests), limits: quantities(c.resources.limits) }),
-        readinessProbe: c.health && httpProbe(c.health),
-        livenessProbe: c.health && httpProbe(c.health, 10),
-        volumeMounts: mounts.mounts,
-      },
-      volumes: mounts.volumes,
-    }));
-  }
+  for (const c of ir.components) objects.push(...atPlace(c.origin, () => componentObjects(c, ctx)));
 
   for (const [name, { volume, users }] of claims) {
     const replicas = users.reduce((n, u) => n + (u.replicas ?? 1), 0);
@@ -185,25 +196,105 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
     objects.push({
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
-      metadata: meta(name, sortKeys({ ...pipelineLabels, ...(instance && { [LABEL.partOf]: instance }), [LABEL.managedBy]: MANAGED_BY })),
+      metadata: ctx.meta(name, sortKeys({ ...pipelineLabels, ...(instance && { [LABEL.partOf]: instance }), [LABEL.managedBy]: MANAGED_BY })),
       spec: compact({ accessModes: ["ReadWriteOnce"], storageClassName: storageClass, resources: { requests: { storage: claimSize } } }),
     });
   }
-
-  return { files: files(objects), diagnostics };
+  return { files: files(objects, ir.description === undefined ? [] : commentLines(ir.description)), diagnostics };
 }
 
-function files(objects: K8sObject[]): OutputFile[] {
+function controlPlaneObjects(ctx: Context): K8sObject[] {
+  const cp = ctx.ir.controlPlane;
+  const labels = ctx.labelsFor(CONTROL_PLANE_NAME, "control-plane");
+  const claim = ctx.claimFor(cp.storage);
+  return [
+    service(ctx.meta(CONTROL_PLANE_NAME, labels), ctx.selectorFor(CONTROL_PLANE_NAME), [{ name: "grpc", port: cp.port, protocol: "TCP" }]),
+    deployment(ctx.meta(CONTROL_PLANE_NAME, labels), ctx.selectorFor(CONTROL_PLANE_NAME), 1, {
+      // One writer for the registry file: never two pods at once on the claim.
+      strategy: { type: "Recreate" },
+      container: {
+        name: "control-plane",
+        image: cp.image,
+        args: controlPlaneCommand(cp),
+        ports: [{ name: "grpc", containerPort: cp.port }],
+        readinessProbe: { tcpSocket: { port: cp.port }, periodSeconds: cp.probe.intervalSeconds },
+        volumeMounts: [{ name: "data", mountPath: CONTROL_PLANE_DATA }],
+      },
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }],
+    }),
+  ];
+}
+
+function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
+  const { ir, names, diagnostics } = ctx;
+  const unsupported = commandOnly(c, "Kubernetes", "-t nomad or -t local");
+  if (unsupported) {
+    diagnostics.push(unsupported);
+    return [];
+  }
+  const name = names.get(c.id)!;
+  const wired = wiredEnv(ir, c, {
+    target: "kubernetes",
+    controlPlaneAddress: ctx.serviceAddress(CONTROL_PLANE_NAME, ir.controlPlane.port),
+    componentAddress: (u, port) => ctx.serviceAddress(names.get(u.id)!, port),
+  });
+  diagnostics.push(...wired.diagnostics);
+  const labels = ctx.labelsFor(name, c.kind);
+  const comment = c.description === undefined ? undefined : commentLines(c.description);
+  const objects: K8sObject[] = [];
+
+  const served = servedPorts(c);
+  const servicePorts = served.map((p) => ({ name: portName(p), port: p.containerPort, protocol: p.protocol }));
+  if (servicePorts.length) objects.push({ ...service(ctx.meta(name, labels, true), ctx.selectorFor(name), servicePorts), comment });
+  for (const p of c.ports) {
+    if (p.hostPort === undefined) continue;
+    diagnostics.push(diagnostic("W_TARGET_DROPPED", p.origin,
+      `hostPort ${p.hostPort} of "${c.id}" is not published on Kubernetes; other pods reach it through its Service`,
+      `use kubectl port-forward svc/${name} ${p.hostPort}:${p.containerPort}, or a NodePort or LoadBalancer Service`));
+  }
+  if (c.restartPolicy === "no" || c.restartPolicy === "on-failure") {
+    diagnostics.push(diagnostic("W_TARGET_DROPPED", c.origins.restartPolicy ?? c.origin,
+      `restart_policy ${c.restartPolicy} of "${c.id}" cannot be kept: a Deployment always restarts its pods`,
+      "use -t nomad or -t docker-compose for components that should stay stopped"));
+  }
+
+  const mounts = podVolumes(c, ctx);
+  objects.push({
+    ...deployment(ctx.meta(name, labels, true), ctx.selectorFor(name), c.replicas ?? 1, {
+      annotations: ctx.annotations,
+      container: {
+        name,
+        image: c.image,
+        command: c.command,
+        args: c.args,
+        env: Object.entries(wired.env).map(([k, v]) => ({ name: k, value: v })),
+        ports: containerPorts(served),
+        resources: c.resources && compact({ requests: quantities(c.resources.requests), limits: quantities(c.resources.limits) }),
+        readinessProbe: c.health && httpProbe(c.health),
+        livenessProbe: c.health && httpProbe(c.health, c.health.startPeriodSeconds),
+        volumeMounts: mounts.mounts,
+      },
+      volumes: mounts.volumes,
+    }),
+    comment,
+  });
+  return objects;
+}
+
+function files(objects: K8sObject[], pipelineComment: string[]): OutputFile[] {
   const named = objects.map((o) => ({ path: `${ORDER[o.kind]}-${o.kind.toLowerCase()}-${o.metadata.name}.yaml`, o }));
   named.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return named.map(({ path, o }) => ({ path, content: toYaml(o) }));
+  return named.map(({ path, o: { comment, ...object } }) => ({
+    path,
+    content: toYaml(object, { top: [...pipelineComment, ...(comment ?? [])] }),
+  }));
 }
 
 function chooseNamespace(ir: PipelineIR, options: GeneratorOptions, diagnostics: Diagnostic[]): string {
   const given = options.namespace as string | undefined;
   const namespace = given ?? ir.namespace ?? "default";
   if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
-    const where = given !== undefined ? { ...ir.origin, path: "" } : ir.origins["metadata.namespace"] ?? ir.origin;
+    const where = given !== undefined ? { ...ir.origin, path: "" } : ir.origins.namespace ?? ir.origin;
     diagnostics.push(diagnostic(given !== undefined ? "E_TARGET_OPTION" : "E_TARGET_UNSUPPORTED", where,
       `namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`,
       `use lower-case letters, digits and '-', at most 63 (e.g. ${JSON.stringify(dnsLabel(namespace))}), or pass --namespace`));
@@ -215,13 +306,12 @@ function chooseNamespace(ir: PipelineIR, options: GeneratorOptions, diagnostics:
 function userLabels(ir: PipelineIR, diagnostics: Diagnostic[]): Record<string, string> {
   const out: Record<string, string> = {};
   const owned = new Set<string>(Object.values(LABEL));
-  for (const [key, value] of Object.entries(ir.labels)) {
-    const where = ir.origins[`metadata.labels.${key}`] ?? ir.origin;
+  for (const [key, { value, origin }] of Object.entries(ir.labels)) {
     if (owned.has(key)) {
-      diagnostics.push(diagnostic("W_TARGET_DROPPED", where, `label ${key} is set by flowctl on Kubernetes; the pipeline's value is not used`,
+      diagnostics.push(diagnostic("W_TARGET_DROPPED", origin, `label ${key} is set by flowctl on Kubernetes; the pipeline's value is not used`,
         "use another label key"));
     } else if (!validKey(key) || value.length > 63 || !LABEL_VALUE.test(value)) {
-      diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", where, `label ${JSON.stringify(key)}: ${JSON.stringify(value)} is not a valid Kubernetes label`,
+      diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", origin, `label ${JSON.stringify(key)}: ${JSON.stringify(value)} is not a valid Kubernetes label`,
         "keys are [prefix/]name; values are at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; put free text in annotations"));
     } else {
       out[key] = value;
@@ -231,12 +321,15 @@ function userLabels(ir: PipelineIR, diagnostics: Diagnostic[]): Record<string, s
 }
 
 function userAnnotations(ir: PipelineIR, diagnostics: Diagnostic[]): Record<string, string> {
-  for (const key of Object.keys(ir.annotations)) {
-    if (validKey(key)) continue;
-    diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", ir.origins[`metadata.annotations.${key}`] ?? ir.origin,
-      `annotation key ${JSON.stringify(key)} is not a valid Kubernetes key`, "keys are [dns-prefix/]name, the name at most 63 letters, digits, '-', '_' or '.'"));
+  const out: Record<string, string> = {};
+  for (const [key, { value, origin }] of Object.entries(ir.annotations)) {
+    if (validKey(key)) out[key] = value;
+    else {
+      diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", origin, `annotation key ${JSON.stringify(key)} is not a valid Kubernetes key`,
+        "keys are [dns-prefix/]name, the name at most 63 letters, digits, '-', '_' or '.'"));
+    }
   }
-  return Object.fromEntries(Object.entries(ir.annotations).filter(([k]) => validKey(k)));
+  return out;
 }
 
 function validKey(key: string): boolean {
@@ -294,15 +387,14 @@ function deployment(metadata: K8sObject["metadata"], selector: Record<string, st
   };
 }
 
-/** The ports a component serves: every declared port, else the serving port found in env. */
-function servedPorts(c: ComponentIR): PortIR[] {
-  if (c.ports.length) return c.ports;
-  return c.serving ? [{ containerPort: c.serving.port, protocol: c.serving.protocol }] : [];
+/** The ports a Service exposes: every declared port, else the serving port found in env (not a health-only port). */
+function servedPorts(c: ComponentIR): Omit<PortIR, "origin">[] {
+  return listeners(c).filter((l) => l.declared || l.serving).map((l) => l.declared ?? { containerPort: l.port, protocol: l.protocol });
 }
 
-function containerPorts(c: ComponentIR): unknown[] {
+function containerPorts(served: Omit<PortIR, "origin">[]): unknown[] {
   const used = new Set<string>();
-  return servedPorts(c).map((p) => {
+  return served.map((p) => {
     let name = p.name !== undefined ? portName(p) : undefined;
     if (name && used.has(name)) name = undefined;
     if (name) used.add(name);
@@ -310,19 +402,19 @@ function containerPorts(c: ComponentIR): unknown[] {
   });
 }
 
-/** Readiness (no delay) and liveness (after `initialDelaySeconds`) share one HTTP check. */
+/** Readiness (no delay) and liveness (after the start period) share one HTTP check. */
 function httpProbe(health: HealthIR, initialDelaySeconds?: number) {
   return {
     httpGet: { path: health.path, port: health.port },
     ...(initialDelaySeconds !== undefined && { initialDelaySeconds }),
-    periodSeconds: 10,
-    timeoutSeconds: 5,
-    failureThreshold: 3,
+    periodSeconds: health.intervalSeconds,
+    timeoutSeconds: health.timeoutSeconds,
+    failureThreshold: health.retries,
   };
 }
 
 /** A port name Kubernetes accepts (IANA service name: ≤ 15, lower case, a letter, no '--'), else `<proto>-<port>`. */
-function portName(p: PortIR): string {
+function portName(p: Omit<PortIR, "origin">): string {
   const own = p.name?.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-{2,}/g, "-").replace(/^-|-$/g, "");
   if (own && own.length <= 15 && /[a-z]/.test(own)) return own;
   return `${p.protocol.toLowerCase()}-${p.containerPort}`;
@@ -336,32 +428,27 @@ function quantities(list?: ResourceListIR): Record<string, string> | undefined {
 }
 
 /** Pod volumes and mounts: a claim per named volume, a hostPath per host path (node-local, with a warning). */
-function podVolumes(
-  c: ComponentIR,
-  claimFor: (volume: string, user: ComponentIR) => string,
-  diagnostics: Diagnostic[],
-): { volumes: unknown[]; mounts: unknown[] } {
+function podVolumes(c: ComponentIR, ctx: Context): { volumes: unknown[]; mounts: unknown[] } {
   const volumes: unknown[] = [];
   const mounts: unknown[] = [];
   const bySource = new Map<string, string>();
   const taken = new Set<string>();
-  c.volumes.forEach((v: VolumeIR, i) => {
-    const where = c.origins[`volumes.${i}`] ?? c.origin;
+  c.volumes.forEach((v: VolumeIR) => {
     let source: Record<string, unknown>;
     let key: string;
     if (v.hostPath !== undefined) {
       const problem = hostPathProblem(v.hostPath);
       if (problem) {
-        diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", where, `host path ${JSON.stringify(v.hostPath)} of "${c.id}" ${problem} on Kubernetes`,
+        ctx.diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", v.origin, `host path ${JSON.stringify(v.hostPath)} of "${c.id}" ${problem} on Kubernetes`,
           "use an absolute path on the node, or a named volume (a PersistentVolumeClaim)"));
         return;
       }
-      diagnostics.push(diagnostic("W_TARGET_CAVEAT", where, `host path ${v.hostPath} of "${c.id}" is a hostPath volume: each pod sees the disk of the node it runs on`,
+      ctx.diagnostics.push(diagnostic("W_TARGET_CAVEAT", v.origin, `host path ${v.hostPath} of "${c.id}" is a hostPath volume: each pod sees the disk of the node it runs on`,
         "use a named volume (a PersistentVolumeClaim) for data that must follow the pod"));
       source = { hostPath: { path: v.hostPath } };
       key = `host:${v.hostPath}`;
     } else {
-      source = { persistentVolumeClaim: { claimName: claimFor(v.name, c) } };
+      source = { persistentVolumeClaim: { claimName: ctx.claimFor(v.name, c) } };
       key = `claim:${v.name}`;
     }
     let name = bySource.get(key);

@@ -9,18 +9,69 @@
  * 127.0.0.1, so every port is a port of this machine and two components
  * cannot share one: that is checked here, before anything runs.
  */
-import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
-import { type ComponentIR, CONTROL_PLANE_DEFAULTS, type Origin, type PipelineIR } from "../../compiler/ir.ts";
+import { atPlace, diagnostic, type Diagnostic, type Location } from "../../compiler/diagnostics.ts";
+import type { ComponentIR, PipelineIR } from "../../compiler/ir.ts";
 import { VERSION } from "../../version.ts";
-import { CONTROL_PLANE_NAME, isBundledControlPlane } from "../shared/control_plane.ts";
+import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
 import { resolveOptions } from "../generator.ts";
-import { LOCAL_RUNTIME } from "./local_runtime.ts";
+import { commentLines } from "../shared/comments.ts";
+import { CONTROL_PLANE_NAME, isBundledControlPlane, isBundledImage, reservedNames } from "../shared/control_plane.ts";
+import { listeners } from "../shared/listeners.ts";
 import { assignNames } from "../shared/naming.ts";
-import { shellPath, shellWord } from "./shell_words.ts";
+import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
+import { LOCAL_RUNTIME } from "./local_runtime.ts";
+import { shellPath, shellWord } from "./shell_words.ts";
 
 const HOST = "127.0.0.1";
+
+const fidelity: Fidelity = {
+  pipeline: {
+    name: used("the script's comments, container names `flowctl-<name>-<component>` and named volumes `<name>_<volume>`"),
+    namespace: dropped("everything runs on this machine, which has no namespaces", "keep it for the cluster targets"),
+    description: used("a comment at the top of run.sh"),
+    labels: dropped("processes have no labels, and run.sh starts containers without them", "keep them for the other targets"),
+    annotations: dropped("processes have no annotations, and run.sh starts containers without them", "keep them for the other targets"),
+    config: NOT_PASSED.config,
+  },
+  controlPlane: {
+    enabled: used("run.sh starts it first and waits for it; `false` starts none and sets no FLOWCTL_* env"),
+    image: used("`flowctl/control-plane` runs as `$FLOWCTL controlplane` (this machine's flowctl); another image with `docker run`"),
+    command: used("the arguments of its image"),
+    port: used("its gRPC port on 127.0.0.1 and `FLOWCTL_ENDPOINT`"),
+    heartbeatInterval: used("every component's `FLOWCTL_HEARTBEAT_INTERVAL`"),
+    heartbeatTTL: partly("its `--heartbeat-ttl`", "a `command` of your own replaces the flags (W_TARGET_DROPPED)"),
+    storage: dropped(
+      "run.sh keeps the control plane's store in FLOWCTL_STATE_DIR (default: .flowctl beside it), not in a named volume",
+      "set FLOWCTL_STATE_DIR when you run it",
+    ),
+  },
+  component: {
+    image: used("`docker run --rm --network host <image>` (this needs a Docker engine)"),
+    command: used("the program and its arguments (with an image: `--entrypoint` and the arguments)"),
+    args: used("the program's arguments"),
+    inputs: used("start order, `FLOWCTL_INPUT_<ID>=127.0.0.1:<port>`; run.sh waits for each upstream's health endpoint first"),
+    dependsOn: used("start order; run.sh waits for their health endpoints first"),
+    env: partly("`env NAME=VALUE… program` (docker: `-e NAME`)", "a name with `=` or a NUL byte cannot be passed (E_TARGET_UNSUPPORTED)"),
+    ports: partly(
+      "every port is a port of this machine: two components (or one and the control plane) on one port are E_PORT_CONFLICT",
+      "`hostPort` is not mapped (W_TARGET_CAVEAT)",
+    ),
+    volumes: partly(
+      "`docker run -v`: named volumes scoped by the pipeline; host paths with `~` and `$VAR` expanded, relative ones from run.sh's folder",
+      "a component without an image sees this machine's files: its volumes are not mounted (W_TARGET_DROPPED)",
+    ),
+    health: used("run.sh waits for `GET http://127.0.0.1:<port><path>` (bash's /dev/tcp) before starting what reads from it"),
+    replicas: partly("`0` is not started", "above 1 runs once (W_TARGET_CAVEAT)"),
+    resources: dropped("run.sh sets no CPU or memory limits on processes or containers", "keep them for the other targets"),
+    restartPolicy: used("restarts after an exit as the policy says (default `on-failure`), backing off 1, 2, 4 … 30 s, at most `--max-restarts` times"),
+    description: used("a comment above the component in run.sh"),
+    inputEventTypes: NOT_PASSED.inputEventTypes,
+    outputEventTypes: NOT_PASSED.outputEventTypes,
+    healthEndpoint: NOT_PASSED.healthEndpoint,
+  },
+};
 
 export const local: Generator = {
   name: "local",
@@ -36,28 +87,62 @@ export const local: Generator = {
     { name: "health-timeout", type: "number", default: 60, description: "seconds to wait for a component's health endpoint" },
     { name: "stop-grace", type: "number", default: 10, description: "seconds between SIGTERM and SIGKILL when stopping" },
   ],
+  fidelity,
   generate,
 };
+
+/** How run.sh runs the control plane; `flowctl run` starts the same one inside its own process. */
+export interface LocalControlPlane {
+  /** flowctl's own control plane as is: this machine's flowctl can serve it. */
+  bundled: boolean;
+  address: string;
+  port: number;
+  /** Its HTTP port (/health, /metrics): the option, else the first port above gRPC that no component uses. */
+  httpPort: number;
+  heartbeatTTL: string;
+}
+
+export function localControlPlane(ir: PipelineIR, options: GeneratorOptions): LocalControlPlane {
+  const cp = ir.controlPlane;
+  const given = options["control-plane-http-port"];
+  let httpPort = given === undefined ? cp.port + 1 : Number(given);
+  if (given === undefined) {
+    const used = new Set(running(ir).flatMap((c) => listeners(c).map((l) => l.port)));
+    while (used.has(httpPort)) httpPort++;
+  }
+  return { bundled: isBundledControlPlane(cp), address: HOST, port: cp.port, httpPort, heartbeatTTL: cp.heartbeatTTL };
+}
+
+/** Components run.sh starts: all but those with replicas: 0. */
+function running(ir: PipelineIR): ComponentIR[] {
+  return ir.components.filter((c) => c.replicas !== 0);
+}
+
+/** What the per-component unit needs of the whole script. */
+interface Context {
+  ir: PipelineIR;
+  names: Map<string, string>;
+  pipeline: string;
+  prefix: string;
+  awaited: Set<string>;
+  diagnostics: Diagnostic[];
+}
 
 function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
   const options = resolveOptions(local, given).values;
   const diagnostics: Diagnostic[] = [];
   const cp = ir.controlPlane;
-  const running = ir.components.filter((c) => c.replicas !== 0);
-  const httpPort = controlPlaneHttpPort(ir, options);
+  const plan = localControlPlane(ir, options);
   const { names, diagnostics: nameProblems } = assignNames(
     ir,
     "local",
     (id) => id.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "") || "component",
-    new Map(cp.enabled ? [[CONTROL_PLANE_NAME, "the control plane"]] : []),
+    reservedNames(ir),
   );
   diagnostics.push(...nameProblems);
-  // The default image is flowctl itself: this machine's flowctl runs it. Another image runs with docker.
-  const bundledImage = cp.image === CONTROL_PLANE_DEFAULTS.image;
-  const bundled = isBundledControlPlane(cp);
   const pipeline = safeName(ir.name);
-  const prefix = `flowctl-${pipeline}-`;
-  diagnostics.push(...portClashes(running, cp.enabled ? [cp.port, ...(bundled ? [httpPort] : [])] : []));
+  diagnostics.push(...portClashes(running(ir), cp.enabled ? [cp.port, ...(plan.bundled ? [plan.httpPort] : [])] : []));
+  if (cp.enabled) diagnostics.push(...flagsReplacedByCommand(cp, "local"));
 
   const lines: string[] = [
     "#!/usr/bin/env bash",
@@ -65,6 +150,7 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     "# shellcheck disable=SC2317",
     `# Runs pipeline ${JSON.stringify(ir.name)} on this machine: the control plane, then each component`,
     "# in order. Crashed components are restarted; Ctrl-C or SIGTERM stops them in reverse order.",
+    ...(ir.description === undefined ? [] : ["#", ...comment(ir.description)]),
     `# Generated by flowctl ${VERSION} (-t local) from ${ir.origin.file}; change the pipeline, not this file.`,
     "#",
     "# Environment:",
@@ -82,76 +168,83 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     LOCAL_RUNTIME.trimEnd(),
     "",
   ];
-
-  if (cp.enabled) {
-    const args = bundled
-      ? ["controlplane", "--address", HOST, "--port", String(cp.port), "--http-port", String(httpPort), "--heartbeat-ttl", cp.heartbeatTTL]
-          .map(shellWord).join(" ") + ' --db "$state_dir/registry.db"'
-      : (cp.command ?? []).map(shellWord).join(" ");
-    const container = shellWord(prefix + CONTROL_PLANE_NAME);
-    lines.push(
-      `# The control plane: gRPC on ${HOST}:${cp.port}${bundled ? `, HTTP on ${HOST}:${httpPort}` : ""}.`,
-      "if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then",
-      bundledImage
-        ? `  start ${CONTROL_PLANE_NAME} always "\${FLOWCTL:-flowctl}" ${args}`
-        : `  start_container ${CONTROL_PLANE_NAME} always ${container} docker run --rm --network host --name ${container} ${
-          shellWord(cp.image)
-        }${args ? ` ${args}` : ""}`,
-      // The bundled one answers /health; another one at least accepts connections.
-      `  await_healthy ${CONTROL_PLANE_NAME} ${bundled ? `${httpPort} /health` : `${cp.port} ''`}`,
-      "fi",
-    );
-  }
+  if (cp.enabled) lines.push(...controlPlaneLines(ir, plan, `flowctl-${pipeline}-`));
   lines.push("first_component=${#supervisors[@]}", "");
 
-  const byId = componentsById(ir);
-  const awaited = new Set<string>();
-  for (const c of ir.components) {
-    const name = names.get(c.id)!;
-    if (c.replicas === 0) {
-      lines.push(`# ${c.kind} ${shellComment(c.id)} has replicas: 0 and is not started.`, "");
-      continue;
-    }
-    const wired = wiredEnv(ir, c, {
-      target: "local",
-      controlPlaneAddress: `${HOST}:${cp.port}`,
-      componentAddress: (_u, port) => `${HOST}:${port}`,
-    });
-    diagnostics.push(...wired.diagnostics, ...caveats(c));
-    const problem = unpassable(c, wired.env);
-    if (problem) {
-      diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", problem.origin, problem.message, problem.hint));
-      continue;
-    }
-    const policy = c.restartPolicy ?? "on-failure";
-    const env = Object.entries(wired.env).map(([k, v]) => shellWord(`${k}=${v}`));
-    lines.push(`# ${c.kind} ${shellComment(c.id)}${c.image ? ` (image ${shellComment(c.image)})` : ""}`);
-    for (const id of [...c.inputs, ...c.dependsOn]) {
-      const upstream = byId.get(id)!;
-      if (!upstream.health || upstream.replicas === 0 || awaited.has(id)) continue;
-      awaited.add(id);
-      lines.push(`await_healthy ${shellWord(names.get(id)!)} ${upstream.health.port} ${shellWord(upstream.health.path)}`);
-    }
-    if (c.image) {
-      const container = shellWord(prefix + name);
-      const docker = [
-        "docker run --rm --network host --name",
-        container,
-        ...Object.keys(wired.env).flatMap((k) => ["-e", shellWord(k)]),
-        ...c.volumes.flatMap((v) => ["-v", volumeWord(pipeline, v)]),
-        ...(c.command?.length ? ["--entrypoint", shellWord(c.command[0])] : []),
-        shellWord(c.image),
-        ...[...(c.command?.slice(1) ?? []), ...c.args].map(shellWord),
-      ];
-      lines.push(continued([`start_container ${shellWord(name)} ${policy} ${container} env --`, ...env, docker.join(" ")]));
-    } else {
-      const argv = [...c.command!, ...c.args].map(shellWord);
-      lines.push(continued([`start ${shellWord(name)} ${policy} env --`, ...env, argv.join(" ")]));
-    }
-    lines.push("");
-  }
+  const ctx: Context = { ir, names, pipeline, prefix: `flowctl-${pipeline}-`, awaited: new Set(), diagnostics };
+  for (const c of ir.components) lines.push(...atPlace(c.origin, () => componentLines(c, ctx)));
   lines.push('wait_all "$first_component"', "");
   return { files: [{ path: "run.sh", content: lines.join("\n"), executable: true }], diagnostics };
+}
+
+function controlPlaneLines(ir: PipelineIR, plan: LocalControlPlane, prefix: string): string[] {
+  const cp = ir.controlPlane;
+  const args = plan.bundled
+    ? ["controlplane", "--address", HOST, "--port", String(cp.port), "--http-port", String(plan.httpPort), "--heartbeat-ttl", cp.heartbeatTTL]
+      .map(shellWord).join(" ") + ' --db "$state_dir/registry.db"'
+    : (cp.command ?? []).map(shellWord).join(" ");
+  const container = shellWord(prefix + CONTROL_PLANE_NAME);
+  // The default image is flowctl itself: this machine's flowctl runs it. Another image runs with docker.
+  return [
+    `# The control plane: gRPC on ${HOST}:${cp.port}${plan.bundled ? `, HTTP on ${HOST}:${plan.httpPort}` : ""}.`,
+    "if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then",
+    isBundledImage(cp)
+      ? `  start ${CONTROL_PLANE_NAME} always "\${FLOWCTL:-flowctl}" ${args}`
+      : `  start_container ${CONTROL_PLANE_NAME} always ${container} docker run --rm --network host --name ${container} ${
+        shellWord(cp.image)
+      }${args ? ` ${args}` : ""}`,
+    // The bundled one answers /health; another one at least accepts connections.
+    `  await_healthy ${CONTROL_PLANE_NAME} ${plan.bundled ? `${plan.httpPort} /health` : `${cp.port} ''`}`,
+    "fi",
+  ];
+}
+
+function componentLines(c: ComponentIR, ctx: Context): string[] {
+  const { ir, names, diagnostics } = ctx;
+  const name = names.get(c.id)!;
+  if (c.replicas === 0) return [`# ${c.kind} ${shellComment(c.id)} has replicas: 0 and is not started.`, ""];
+  const wired = wiredEnv(ir, c, {
+    target: "local",
+    controlPlaneAddress: `${HOST}:${ir.controlPlane.port}`,
+    componentAddress: (_u, port) => `${HOST}:${port}`,
+  });
+  diagnostics.push(...wired.diagnostics, ...caveats(c));
+  const problem = unpassable(c, wired.env);
+  if (problem) {
+    diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", problem.origin, problem.message, problem.hint));
+    return [];
+  }
+  const policy = c.restartPolicy ?? "on-failure";
+  const env = Object.entries(wired.env).map(([k, v]) => shellWord(`${k}=${v}`));
+  const lines = [
+    `# ${c.kind} ${shellComment(c.id)}${c.image ? ` (image ${shellComment(c.image)})` : ""}`,
+    ...(c.description === undefined ? [] : comment(c.description)),
+  ];
+  const byId = componentsById(ir);
+  for (const id of [...c.inputs, ...c.dependsOn]) {
+    const upstream = byId.get(id)!;
+    if (!upstream.health || upstream.replicas === 0 || ctx.awaited.has(id)) continue;
+    ctx.awaited.add(id);
+    lines.push(`await_healthy ${shellWord(names.get(id)!)} ${upstream.health.port} ${shellWord(upstream.health.path)}`);
+  }
+  if (c.image) {
+    const container = shellWord(ctx.prefix + name);
+    const docker = [
+      "docker run --rm --network host --name",
+      container,
+      ...Object.keys(wired.env).flatMap((k) => ["-e", shellWord(k)]),
+      ...c.volumes.flatMap((v) => ["-v", volumeWord(ctx.pipeline, v)]),
+      ...(c.command?.length ? ["--entrypoint", shellWord(c.command[0])] : []),
+      shellWord(c.image),
+      ...[...(c.command?.slice(1) ?? []), ...c.args].map(shellWord),
+    ];
+    lines.push(continued([`start_container ${shellWord(name)} ${policy} ${container} env --`, ...env, docker.join(" ")]));
+  } else {
+    const argv = [...c.command!, ...c.args].map(shellWord);
+    lines.push(continued([`start ${shellWord(name)} ${policy} env --`, ...env, argv.join(" ")]));
+  }
+  lines.push("");
+  return lines;
 }
 
 /** A name docker accepts for containers and volumes. */
@@ -168,6 +261,11 @@ function shellComment(text: string): string {
   return JSON.stringify(text).replace(/[\r\n]/g, " ");
 }
 
+/** A description as comment lines of the script. */
+function comment(text: string): string[] {
+  return commentLines(text).map((line) => `#${line ? ` ${line}` : ""}`);
+}
+
 /** `-v` for docker run: named volumes scoped by the pipeline (as compose does), host paths as paths. */
 function volumeWord(pipeline: string, v: ComponentIR["volumes"][number]): string {
   const target = shellWord(`:${v.mountPath}${v.readonly ? ":ro" : ""}`);
@@ -179,11 +277,11 @@ function volumeWord(pipeline: string, v: ComponentIR["volumes"][number]): string
 function unpassable(
   c: ComponentIR,
   env: Record<string, string>,
-): { origin: Origin; message: string; hint: string } | undefined {
+): { origin: Location; message: string; hint: string } | undefined {
   for (const [k, v] of Object.entries(env)) {
     if (!k || k.includes("=") || k.includes("\0") || v.includes("\0")) {
       return {
-        origin: c.origins[`env.${k}`] ?? c.origin,
+        origin: c.env[k]?.origin ?? c.origin,
         message: `env ${JSON.stringify(k)} of "${c.id}" cannot be passed to a process (a name with "=" or a NUL byte)`,
         hint: "rename the variable, or remove the NUL byte",
       };
@@ -215,16 +313,16 @@ function caveats(c: ComponentIR): Diagnostic[] {
       "replicas would share ports on one machine; use a cluster target to scale",
     ));
   }
-  c.ports.forEach((p, i) => {
+  for (const p of c.ports) {
     if (p.hostPort !== undefined && p.hostPort !== p.containerPort) {
       out.push(diagnostic(
         "W_TARGET_CAVEAT",
-        c.origins[`ports.${i}`] ?? c.origin,
+        p.origin,
         `"${c.id}" listens on ${p.containerPort} directly on this machine; hostPort ${p.hostPort} is not mapped locally`,
         "on the local target there is no port mapping: every port is a port of this machine",
       ));
     }
-  });
+  }
   if (!c.image && c.volumes.length) {
     out.push(diagnostic(
       "W_TARGET_DROPPED",
@@ -236,31 +334,15 @@ function caveats(c: ComponentIR): Diagnostic[] {
   return out;
 }
 
-/** The ports a component listens on: its ports, its health port, and PORT/GRPC_PORT from env. */
-function listening(c: ComponentIR): Map<number, Origin> {
-  const mine = new Map<number, Origin>();
-  c.ports.forEach((p, i) => mine.has(p.containerPort) || mine.set(p.containerPort, c.origins[`ports.${i}`] ?? c.origin));
-  if (c.health && !mine.has(c.health.port)) mine.set(c.health.port, c.origins.health_port ?? c.origin);
-  if (c.serving && !mine.has(c.serving.port)) mine.set(c.serving.port, c.origins["env.PORT"] ?? c.origins["env.GRPC_PORT"] ?? c.origin);
-  return mine;
-}
-
-/** The control plane's HTTP port: the option, else the first port above its gRPC port that no component uses. */
-export function controlPlaneHttpPort(ir: PipelineIR, options: GeneratorOptions): number {
-  if (options["control-plane-http-port"] !== undefined) return Number(options["control-plane-http-port"]);
-  const used = new Set(ir.components.filter((c) => c.replicas !== 0).flatMap((c) => [...listening(c).keys()]));
-  let candidate = ir.controlPlane.port + 1;
-  while (used.has(candidate)) candidate++;
-  return candidate;
-}
-
 /** Every port each running component listens on must be free of the others and of the control plane's. */
 function portClashes(running: ComponentIR[], controlPlanePorts: number[]): Diagnostic[] {
   const owner = new Map<number, string>();
   for (const p of controlPlanePorts) owner.set(p, "the control plane");
   const out: Diagnostic[] = [];
   for (const c of running) {
-    for (const [port, origin] of listening(c)) {
+    const mine = new Map<number, Location>();
+    for (const l of listeners(c)) if (!mine.has(l.port)) mine.set(l.port, l.origin);
+    for (const [port, origin] of mine) {
       const other = owner.get(port);
       if (other !== undefined) {
         out.push(diagnostic(

@@ -21,6 +21,8 @@ export interface HclBlock {
   type: string;
   labels?: string[];
   body: HclBody;
+  /** Comment lines written above the block. */
+  comment?: string[];
 }
 
 export type HclBody = (HclAttribute | HclBlock)[];
@@ -33,8 +35,8 @@ export function attr(name: string, value: HclValue | undefined): HclAttribute[] 
   return [{ name, value }];
 }
 
-export function block(type: string, labels: string[], body: HclBody): HclBlock {
-  return { type, labels, body };
+export function block(type: string, labels: string[], body: HclBody, comment?: string[]): HclBlock {
+  return { type, labels, body, ...(comment?.length && { comment }) };
 }
 
 /** A map as a block when every key is an identifier (`env { A = "1" }`), else as an attribute (`env = { "a.b" = "1" }`). */
@@ -118,6 +120,7 @@ export function renderBody(body: HclBody, indent = ""): string {
     flush();
     if (i > 0) out.push("");
     const labels = (item.labels ?? []).map((l) => `${hclString(l)} `).join("");
+    for (const line of item.comment ?? []) out.push(`${indent}#${line ? ` ${line}` : ""}`);
     out.push(`${indent}${item.type} ${labels}{`);
     if (item.body.length) out.push(renderBody(item.body, indent + "  "));
     out.push(`${indent}}`);

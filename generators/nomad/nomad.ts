@@ -5,13 +5,18 @@
  * their upstreams through Nomad service discovery: a template renders the
  * addresses into env, and re-renders (restarting the task) when they move.
  */
-import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import { atPlace, diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import { dnsLabel } from "../../compiler/format.ts";
 import type { ComponentIR, PipelineIR, ResourcesIR } from "../../compiler/ir.ts";
-import { dnsLabel } from "../../compiler/names.ts";
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
-import { CONTROL_PLANE_NAME, controlPlaneCommand } from "../shared/control_plane.ts";
+import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
+import { commentLines } from "../shared/comments.ts";
+import { CONTROL_PLANE_NAME, controlPlaneCommand, reservedNames } from "../shared/control_plane.ts";
+import { valuesOf } from "../shared/entries.ts";
 import { assignNames } from "../shared/naming.ts";
 import { hostPathProblem } from "../shared/host_paths.ts";
+import { listeners } from "../shared/listeners.ts";
+import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { cpuCores, memoryBytes } from "../shared/quantity.ts";
 import { wiredEnv } from "../shared/wiring.ts";
 import { compact } from "../shared/compact.ts";
@@ -27,6 +32,64 @@ import {
   type NomadTask,
 } from "./nomad_job.ts";
 
+const fidelity: Fidelity = {
+  pipeline: {
+    name: used("the job ID (made a DNS label) and the file name `<job>.nomad.hcl`"),
+    namespace: used("the job's `namespace` (`--namespace` wins)"),
+    description: used("a comment at the top of the jobspec"),
+    labels: partly("job `meta`", "a label and an annotation of the same key: the annotation's value is used (W_TARGET_DROPPED)"),
+    annotations: used("job `meta`"),
+    config: NOT_PASSED.config,
+  },
+  controlPlane: {
+    enabled: used("the group `flowctl-control-plane`; `false` leaves it out and sets no FLOWCTL_* env"),
+    image: used("its docker `image`"),
+    command: used("its docker `args`"),
+    port: used("its port `grpc`, its service with a TCP check, and `FLOWCTL_ENDPOINT` rendered from service discovery"),
+    heartbeatInterval: used("every component's `FLOWCTL_HEARTBEAT_INTERVAL`"),
+    heartbeatTTL: partly("its `--heartbeat-ttl`", "a `command` of your own replaces the flags (W_TARGET_DROPPED)"),
+    storage: dropped(
+      "the registry lives in the allocation directory (/alloc/data) on a sticky, migrating ephemeral disk, which has no volume name",
+      "remove storage; Nomad keeps the registry across job updates without it",
+    ),
+  },
+  component: {
+    image: used("`docker` driver `image`"),
+    command: used("docker `entrypoint`; without an image, the `exec` (or `raw_exec`, `--command-driver`) `command` and first `args`"),
+    args: used("`args`"),
+    inputs: used(
+      "a `template` (`env = true`, `change_mode = \"restart\"`) that renders `FLOWCTL_INPUTS` and `FLOWCTL_INPUT_<ID>` from `nomadService` (or Consul `service`) lookups",
+    ),
+    dependsOn: dropped(
+      "Nomad starts a job's groups in parallel and has no start order between them",
+      "let the component retry until what it depends on answers",
+    ),
+    env: partly("the task's `env` block", "Nomad replaces `${...}` that names a Nomad variable at run time, which cannot be turned off (W_TARGET_CAVEAT)"),
+    ports: partly(
+      "`network { port \"<name>\" { to = <containerPort> } }`; `hostPort` → `static`; exec and raw_exec listen on the host (`static`)",
+      "SCTP is not mapped (W_TARGET_DROPPED)",
+    ),
+    volumes: partly(
+      "a group `volume` of `type = \"host\"` and a `volume_mount` per named volume; docker `mount` binds for host paths",
+      "raw_exec, exec with a host path and `$VAR`/relative host paths are E_TARGET_UNSUPPORTED",
+    ),
+    health: used("an `http` `check` on the component's service (interval 10 s, timeout 5 s)"),
+    replicas: partly("group `count`", "with a fixed host port, at most one per client (W_TARGET_CAVEAT)"),
+    resources: partly(
+      "`cpu` in MHz (cores × `--cpu-mhz-per-core`), `memory` in MB from the request, `memory_max` from a higher limit",
+      "a CPU limit is not a cap on Nomad (W_TARGET_DROPPED or W_TARGET_CAVEAT)",
+    ),
+    restartPolicy: partly(
+      "`no` → `restart { attempts = 0, mode = \"fail\" }` and no rescheduling; others restart and reschedule",
+      "`on-failure` restarts after any exit (W_TARGET_CAVEAT)",
+    ),
+    description: used("a comment above its group"),
+    inputEventTypes: NOT_PASSED.inputEventTypes,
+    outputEventTypes: NOT_PASSED.outputEventTypes,
+    healthEndpoint: NOT_PASSED.healthEndpoint,
+  },
+};
+
 export const nomad: Generator = {
   name: "nomad",
   description: "a Nomad job (HCL2 jobspec, optionally also API JSON)",
@@ -39,6 +102,7 @@ export const nomad: Generator = {
     { name: "cpu-mhz-per-core", type: "number", description: "MHz reserved per CPU core of a resources quantity", default: 1000 },
     { name: "nomad-json", type: "boolean", description: "also write the API JSON form (<job>.nomad.json)", default: false },
   ],
+  fidelity,
   generate,
 };
 
@@ -48,153 +112,191 @@ const RESCHEDULE: NomadReschedule = { delay: "30s", delayFunction: "exponential"
 /** restart_policy: no — the allocation fails and stays failed. */
 const NO_RESTART: NomadRestart = { attempts: 0, interval: "5m", delay: "15s", mode: "fail" };
 const NO_RESCHEDULE: NomadReschedule = { attempts: 0, interval: "1h", unlimited: false };
-const CHECK = { interval: "10s", timeout: "5s" };
 /** Nomad refuses tasks with less memory than this (MB). */
 const MIN_MEMORY_MB = 10;
 
+/** What the per-component unit needs of the whole job. */
+interface Context {
+  ir: PipelineIR;
+  groups: Map<string, string>;
+  serviceName(group: string): string;
+  provider: "nomad" | "consul";
+  commandDriver: "exec" | "raw_exec";
+  mhzPerCore: number;
+  /** Marks an address placeholder in env values (see templateValue). */
+  marker: string;
+  lookup: string;
+  diagnostics: Diagnostic[];
+}
+
 function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const diagnostics: Diagnostic[] = [];
-  const cp = ir.controlPlane;
-  const provider = options["service-provider"] as "nomad" | "consul";
-  const commandDriver = options["command-driver"] as "exec" | "raw_exec";
   const mhzPerCore = options["cpu-mhz-per-core"] as number;
   if (!(mhzPerCore > 0)) {
     diagnostics.push(diagnostic("E_TARGET_OPTION", { ...ir.origin, path: "" }, `cpu-mhz-per-core must be above 0, not ${mhzPerCore}`, "e.g. --cpu-mhz-per-core 2400"));
   }
   const jobId = dnsLabel(ir.name);
-  const reserved = new Map<string, string>(cp.enabled ? [[CONTROL_PLANE_NAME, "the control plane"]] : []);
-  const groups = assignNames(ir, "Nomad group", dnsLabel, reserved);
+  const groups = assignNames(ir, "Nomad group", dnsLabel, reservedNames(ir));
   diagnostics.push(...groups.diagnostics);
   const serviceName = (group: string) => dnsLabel(`${jobId}-${group}`);
   if (!groups.diagnostics.length) {
-    const cpService = new Map<string, string>(cp.enabled ? [[serviceName(CONTROL_PLANE_NAME), "the control plane"]] : []);
-    diagnostics.push(...assignNames(ir, "Nomad service", (id) => serviceName(groups.names.get(id)!), cpService).diagnostics);
+    diagnostics.push(...assignNames(ir, "Nomad service", (id) => serviceName(groups.names.get(id)!), reservedNames(ir, serviceName)).diagnostics);
   }
-
+  const provider = options["service-provider"] as "nomad" | "consul";
   // Addresses are placeholders first: marker, service name, marker. The
   // template then turns each into a service lookup. The marker is a character
   // no user string holds, so a placeholder can never be forged by input.
-  const marker = unusedCharacter(ir);
-  const lookup = provider === "consul" ? "service" : "nomadService";
+  const ctx: Context = {
+    ir,
+    groups: groups.names,
+    serviceName,
+    provider,
+    commandDriver: options["command-driver"] as "exec" | "raw_exec",
+    mhzPerCore,
+    marker: unusedCharacter(ir),
+    lookup: provider === "consul" ? "service" : "nomadService",
+    diagnostics,
+  };
 
   const job: NomadJob = {
     id: jobId,
     datacenters: String(options.datacenters).split(",").map((d) => d.trim()).filter(Boolean),
     region: options.region as string | undefined,
     namespace: (options.namespace as string | undefined) ?? ir.namespace,
-    meta: { ...ir.labels, ...ir.annotations },
+    meta: { ...valuesOf(ir.labels), ...valuesOf(ir.annotations) },
     groups: [],
   };
-  for (const key of Object.keys(ir.annotations)) {
-    if (key in ir.labels && ir.labels[key] !== ir.annotations[key]) {
-      diagnostics.push(diagnostic("W_TARGET_DROPPED", ir.origins[`metadata.labels.${key}`] ?? ir.origin,
+  for (const [key, annotation] of Object.entries(ir.annotations)) {
+    const label = ir.labels[key];
+    if (label && label.value !== annotation.value) {
+      diagnostics.push(diagnostic("W_TARGET_DROPPED", label.origin,
         `label ${key} and the annotation of the same name both become Nomad meta ${key}; the annotation's value is used`, "rename one of them"));
     }
   }
-
-  if (cp.enabled) {
-    job.groups.push({
-      name: CONTROL_PLANE_NAME,
-      count: 1,
-      ports: [{ label: "grpc", to: cp.port }],
-      services: [{ name: serviceName(CONTROL_PLANE_NAME), port: "grpc", provider, checks: [{ type: "tcp", port: "grpc", ...CHECK }] }],
-      restart: RESTART,
-      reschedule: RESCHEDULE,
-      // The registry lives in the alloc dir, which follows the job to new allocations.
-      stickyDisk: true,
-      volumes: [],
-      tasks: [{
-        name: "control-plane",
-        driver: "docker",
-        config: { image: cp.image, args: controlPlaneCommand(cp, "/alloc/data"), ports: ["grpc"] },
-        env: {},
-        templates: [],
-        volumeMounts: [],
-      }],
-    });
+  if (ir.controlPlane.enabled) {
+    job.groups.push(controlPlaneGroup(ctx));
+    diagnostics.push(...flagsReplacedByCommand(ir.controlPlane, "nomad"));
   }
+  for (const c of ir.components) job.groups.push(atPlace(c.origin, () => componentGroup(c, ctx)));
 
-  for (const c of ir.components) {
-    const name = groups.names.get(c.id)!;
-    const driver = c.image ? "docker" : commandDriver;
-    const wired = wiredEnv(ir, c, {
-      target: "nomad",
-      controlPlaneAddress: `${marker}${serviceName(CONTROL_PLANE_NAME)}${marker}`,
-      componentAddress: (u) => `${marker}${serviceName(groups.names.get(u.id)!)}${marker}`,
-    });
-    diagnostics.push(...wired.diagnostics);
-    const env: Record<string, string> = {};
-    const templated: string[] = [];
-    for (const [key, value] of Object.entries(wired.env)) {
-      if (value.includes(marker)) templated.push(`${key}="${templateValue(value, marker, lookup)}"`);
-      else env[key] = value;
-    }
-    for (const [key, value] of Object.entries(c.env)) {
-      if (/\$\{[^}]+\}/.test(value)) {
-        diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins[`env.${key}`] ?? c.origin,
-          `${key} of "${c.id}" holds \${...}, which Nomad replaces at run time when it names a Nomad variable (NOMAD_*, node.*, attr.*, meta.*) or another env key`,
-          "this is how Nomad's runtime interpolation works, and it cannot be turned off; rename the variable reference if it must stay literal"));
-      }
-    }
-
-    const ports = groupPorts(c, driver, diagnostics);
-    const servicePort = ports.serving ?? ports.health;
-    const service: NomadService[] = servicePort
-      ? [{
-        name: serviceName(name),
-        port: servicePort,
-        provider,
-        checks: c.health && ports.health ? [{ type: "http", path: c.health.path, port: ports.health, ...CHECK }] : [],
-      }]
-      : [];
-    const volumes = groupVolumes(c, driver, diagnostics);
-    const never = c.restartPolicy === "no";
-    if (c.restartPolicy === "on-failure") {
-      diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.restart_policy ?? c.origin,
-        `restart_policy on-failure of "${c.id}": a Nomad service job restarts a task after any exit, also a successful one`,
-        "use restart_policy: no to stop after the first exit"));
-    }
-
-    const task: NomadTask = {
-      name,
-      driver,
-      config: driver === "docker"
-        ? compact({
-          image: c.image!,
-          entrypoint: c.command,
-          args: c.args,
-          ports: ports.labels,
-          mount: volumes.binds,
-        }) as NomadTask["config"]
-        : compact({ command: c.command![0], args: [...c.command!.slice(1), ...c.args] }) as NomadTask["config"],
-      env,
-      templates: templated.length
-        ? [{ destination: "local/flowctl-wiring.env", env: true, changeMode: "restart", data: templated.join("\n") + "\n" }]
-        : [],
-      resources: resources(c, mhzPerCore, diagnostics),
-      volumeMounts: volumes.mounts,
-    };
-    if (driver !== "docker" && c.command && !c.command[0].startsWith("/")) {
-      diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.command ?? c.origin,
-        `command ${JSON.stringify(c.command[0])} of "${c.id}" is looked up on the Nomad client${driver === "exec" ? ", inside the task's chroot" : ", relative to the task directory"}`,
-        "use an absolute path installed on every client, or an image"));
-    }
-    job.groups.push({
-      name,
-      count: c.replicas ?? 1,
-      ports: ports.ports,
-      services: service,
-      restart: never ? NO_RESTART : RESTART,
-      reschedule: never ? NO_RESCHEDULE : RESCHEDULE,
-      volumes: volumes.volumes,
-      tasks: [task],
-    });
-  }
-
-  const header = `Generated by flowctl from pipeline ${JSON.stringify(ir.name)}; regenerate rather than edit.\nRun: nomad job run ${jobId}.nomad.hcl`;
-  const files = [{ path: `${jobId}.nomad.hcl`, content: jobToHcl(job, header) }];
+  const header = [
+    `Generated by flowctl from pipeline ${JSON.stringify(ir.name)}; regenerate rather than edit.`,
+    `Run: nomad job run ${jobId}.nomad.hcl`,
+    ...(ir.description === undefined ? [] : ["", ...commentLines(ir.description)]),
+  ];
+  const files = [{ path: `${jobId}.nomad.hcl`, content: jobToHcl(job, header.join("\n")) }];
   if (options["nomad-json"] === true) files.push({ path: `${jobId}.nomad.json`, content: jobToApiJson(job) });
   return { files, diagnostics };
+}
+
+function controlPlaneGroup(ctx: Context): NomadGroup {
+  const cp = ctx.ir.controlPlane;
+  return {
+    name: CONTROL_PLANE_NAME,
+    count: 1,
+    ports: [{ label: "grpc", to: cp.port }],
+    services: [{
+      name: ctx.serviceName(CONTROL_PLANE_NAME),
+      port: "grpc",
+      provider: ctx.provider,
+      checks: [{ type: "tcp", port: "grpc", interval: `${cp.probe.intervalSeconds}s`, timeout: `${cp.probe.timeoutSeconds}s` }],
+    }],
+    restart: RESTART,
+    reschedule: RESCHEDULE,
+    // The registry lives in the alloc dir, which follows the job to new allocations.
+    stickyDisk: true,
+    volumes: [],
+    tasks: [{
+      name: "control-plane",
+      driver: "docker",
+      config: { image: cp.image, args: controlPlaneCommand(cp, "/alloc/data"), ports: ["grpc"] },
+      env: {},
+      templates: [],
+      volumeMounts: [],
+    }],
+  };
+}
+
+function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
+  const { ir, groups, marker, diagnostics } = ctx;
+  const name = groups.get(c.id)!;
+  const driver = c.image ? "docker" : ctx.commandDriver;
+  const wired = wiredEnv(ir, c, {
+    target: "nomad",
+    controlPlaneAddress: `${marker}${ctx.serviceName(CONTROL_PLANE_NAME)}${marker}`,
+    componentAddress: (u) => `${marker}${ctx.serviceName(groups.get(u.id)!)}${marker}`,
+  });
+  diagnostics.push(...wired.diagnostics);
+  const env: Record<string, string> = {};
+  const templated: string[] = [];
+  for (const [key, value] of Object.entries(wired.env)) {
+    if (value.includes(marker)) templated.push(`${key}="${templateValue(value, marker, ctx.lookup)}"`);
+    else env[key] = value;
+  }
+  for (const [key, { value, origin }] of Object.entries(c.env)) {
+    if (/\$\{[^}]+\}/.test(value)) {
+      diagnostics.push(diagnostic("W_TARGET_CAVEAT", origin,
+        `${key} of "${c.id}" holds \${...}, which Nomad replaces at run time when it names a Nomad variable (NOMAD_*, node.*, attr.*, meta.*) or another env key`,
+        "this is how Nomad's runtime interpolation works, and it cannot be turned off; rename the variable reference if it must stay literal"));
+    }
+  }
+
+  const ports = groupPorts(c, driver, diagnostics);
+  const servicePort = ports.serving ?? ports.health;
+  const health = c.health;
+  const service: NomadService[] = servicePort
+    ? [{
+      name: ctx.serviceName(name),
+      port: servicePort,
+      provider: ctx.provider,
+      checks: health && ports.health
+        ? [{ type: "http", path: health.path, port: ports.health, interval: `${health.intervalSeconds}s`, timeout: `${health.timeoutSeconds}s` }]
+        : [],
+    }]
+    : [];
+  const volumes = groupVolumes(c, driver, diagnostics);
+  const never = c.restartPolicy === "no";
+  if (c.restartPolicy === "on-failure") {
+    diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.restartPolicy ?? c.origin,
+      `restart_policy on-failure of "${c.id}": a Nomad service job restarts a task after any exit, also a successful one`,
+      "use restart_policy: no to stop after the first exit"));
+  }
+
+  const task: NomadTask = {
+    name,
+    driver,
+    config: driver === "docker"
+      ? compact({
+        image: c.image!,
+        entrypoint: c.command,
+        args: c.args,
+        ports: ports.labels,
+        mount: volumes.binds,
+      }) as NomadTask["config"]
+      : compact({ command: c.command![0], args: [...c.command!.slice(1), ...c.args] }) as NomadTask["config"],
+    env,
+    templates: templated.length
+      ? [{ destination: "local/flowctl-wiring.env", env: true, changeMode: "restart", data: templated.join("\n") + "\n" }]
+      : [],
+    resources: resources(c, ctx.mhzPerCore, diagnostics),
+    volumeMounts: volumes.mounts,
+  };
+  if (driver !== "docker" && c.command && !c.command[0].startsWith("/")) {
+    diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.command ?? c.origin,
+      `command ${JSON.stringify(c.command[0])} of "${c.id}" is looked up on the Nomad client${driver === "exec" ? ", inside the task's chroot" : ", relative to the task directory"}`,
+      "use an absolute path installed on every client, or an image"));
+  }
+  return {
+    name,
+    ...(c.description !== undefined && { comment: commentLines(c.description) }),
+    count: c.replicas ?? 1,
+    ports: ports.ports,
+    services: service,
+    restart: never ? NO_RESTART : RESTART,
+    reschedule: never ? NO_RESCHEDULE : RESCHEDULE,
+    volumes: volumes.volumes,
+    tasks: [task],
+  };
 }
 
 /** A private-use character that occurs in no string of the pipeline. */
@@ -231,26 +333,22 @@ interface GroupPorts {
 function groupPorts(c: ComponentIR, driver: string, diagnostics: Diagnostic[]): GroupPorts {
   const docker = driver === "docker";
   const out: GroupPorts = { ports: [], labels: [] };
-  const byPort = new Map<number, string>();
-  const add = (wanted: string, port: number, hostPort?: number) => {
+  for (const l of listeners(c)) {
+    const own = l.declared?.name?.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+    const wanted = l.declared ? own || `port_${l.port}` : l.serving ? "serve" : "health";
     let label = wanted;
     for (let n = 2; out.labels.includes(label); n++) label = `${wanted}_${n}`;
     out.labels.push(label);
+    const hostPort = l.declared?.hostPort;
     // docker maps a host port to the container's; exec and raw_exec listen on the host itself.
-    out.ports.push(docker ? { label, static: hostPort, to: port } : { label, static: hostPort ?? port });
-    if (!byPort.has(port)) byPort.set(port, label);
-    return label;
-  };
-  c.ports.forEach((p, i) => {
-    const own = p.name?.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
-    add(own || `port_${p.containerPort}`, p.containerPort, p.hostPort);
-    if (p.protocol === "SCTP") {
-      diagnostics.push(diagnostic("W_TARGET_DROPPED", c.origins[`ports.${i}`] ?? c.origin,
-        `port ${p.containerPort} of "${c.id}" is SCTP; Nomad maps TCP and UDP only`, "use TCP or UDP"));
+    out.ports.push(docker ? { label, static: hostPort, to: l.port } : { label, static: hostPort ?? l.port });
+    if (l.serving) out.serving = label;
+    if (l.health) out.health = label;
+    if (l.protocol === "SCTP") {
+      diagnostics.push(diagnostic("W_TARGET_DROPPED", l.origin,
+        `port ${l.port} of "${c.id}" is SCTP; Nomad maps TCP and UDP only`, "use TCP or UDP"));
     }
-  });
-  if (c.serving) out.serving = byPort.get(c.serving.port) ?? add("serve", c.serving.port);
-  if (c.health) out.health = byPort.get(c.health.port) ?? add("health", c.health.port);
+  }
   const fixed = out.ports.some((p) => p.static !== undefined);
   if (fixed && (c.replicas ?? 1) > 1) {
     diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.replicas ?? c.origin,
@@ -265,8 +363,8 @@ function groupVolumes(c: ComponentIR, driver: string, diagnostics: Diagnostic[])
   const volumes: NomadGroup["volumes"] = [];
   const mounts: NomadTask["volumeMounts"] = [];
   const binds: Record<string, string | boolean>[] = [];
-  c.volumes.forEach((v, i) => {
-    const where = c.origins[`volumes.${i}`] ?? c.origin;
+  c.volumes.forEach((v) => {
+    const where = v.origin;
     if (driver === "raw_exec") {
       diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", where, `raw_exec cannot mount volume "${v.name}" of "${c.id}": the task sees the client's own file system`,
         "use --command-driver exec, or give the component an image"));
@@ -302,7 +400,7 @@ function resources(c: ComponentIR, mhzPerCore: number, diagnostics: Diagnostic[]
     diagnostics.push(diagnostic("W_TARGET_CAVEAT", where, `the CPU limit of "${c.id}" becomes a Nomad CPU reservation, which does not cap the task`,
       "write it as requests.cpu to say what is meant"));
   }
-  const mb = (q?: string) => (q === undefined ? undefined : Math.ceil(memoryBytes(q) / 2 ** 20));
+  const mb = (q?: string | number) => (q === undefined ? undefined : Math.ceil(memoryBytes(q) / 2 ** 20));
   let memory = mb(r.requests?.memory ?? r.limits?.memory);
   const limit = mb(r.limits?.memory);
   if (memory !== undefined && memory < MIN_MEMORY_MB) {

@@ -81,6 +81,8 @@ export interface NomadTask {
 
 export interface NomadGroup {
   name: string;
+  /** Comment lines above the group (the component's description). */
+  comment?: string[];
   count: number;
   ports: NomadPort[];
   services: NomadService[];
@@ -148,7 +150,7 @@ function groupHcl(g: NomadGroup) {
       block("volume", [v.name], [...attr("type", "host"), ...attr("source", v.source), ...attr("read_only", v.readOnly || undefined)])
     ),
     ...g.tasks.map(taskHcl),
-  ]);
+  ], g.comment);
 }
 
 function taskHcl(t: NomadTask) {

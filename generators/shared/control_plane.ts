@@ -3,7 +3,8 @@
  * line, one place for its registry. Targets differ only in how they mount the
  * storage and spell addresses.
  */
-import { CONTROL_PLANE_DEFAULTS, type ControlPlaneIR } from "../../compiler/ir.ts";
+import { CONTROL_PLANE_DEFAULTS } from "../../compiler/format.ts";
+import type { ControlPlaneIR, PipelineIR } from "../../compiler/ir.ts";
 
 /** The service, Deployment or group name of the control plane. */
 export const CONTROL_PLANE_NAME = "flowctl-control-plane";
@@ -24,7 +25,17 @@ export function controlPlaneCommand(cp: ControlPlaneIR, dataDir = CONTROL_PLANE_
   ];
 }
 
+/** Whether the control plane runs flowctl's own image (which this machine's flowctl can stand in for). */
+export function isBundledImage(cp: ControlPlaneIR): boolean {
+  return cp.image === CONTROL_PLANE_DEFAULTS.image;
+}
+
 /** Whether the pipeline uses flowctl's own control plane, as is (default image, default command). */
 export function isBundledControlPlane(cp: ControlPlaneIR): boolean {
-  return cp.enabled && cp.image === CONTROL_PLANE_DEFAULTS.image && !cp.command;
+  return cp.enabled && isBundledImage(cp) && !cp.command;
+}
+
+/** Names a target uses itself, and what for: components must not take them. */
+export function reservedNames(ir: PipelineIR, name: (base: string) => string = (base) => base): Map<string, string> {
+  return new Map(ir.controlPlane.enabled ? [[name(CONTROL_PLANE_NAME), "the control plane"]] : []);
 }

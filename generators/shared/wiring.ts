@@ -5,8 +5,9 @@
  */
 import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
 import type { ComponentIR, PipelineIR } from "../../compiler/ir.ts";
-import { envName } from "../../compiler/names.ts";
+import { envName } from "../../compiler/format.ts";
 import { sortKeys } from "../../compiler/source.ts";
+import { valuesOf } from "./entries.ts";
 
 export interface Addressing {
   /** `host:port` at which a component's serving port is reached from other components. */
@@ -23,16 +24,16 @@ export function wiredEnv(
   c: ComponentIR,
   addressing: Addressing,
 ): { env: Record<string, string>; diagnostics: Diagnostic[] } {
-  const env: Record<string, string> = { ...c.env };
+  const env: Record<string, string> = valuesOf(c.env);
   const diagnostics: Diagnostic[] = [];
   const byId = componentsById(ir);
 
   const force = (key: string, value: string) => {
-    const mine = c.env[key];
+    const mine = c.env[key]?.value;
     if (mine !== undefined && mine !== value) {
       diagnostics.push(diagnostic(
         "W_ENV_REPLACED",
-        c.origins[`env.${key}`] ?? c.origin,
+        c.env[key].origin,
         `${key}=${JSON.stringify(mine)} of "${c.id}" would not work on ${addressing.target}; it is set to ${JSON.stringify(value)}`,
         `remove ${key} from env; flowctl sets it for every target`,
       ));

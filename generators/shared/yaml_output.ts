@@ -4,7 +4,7 @@
  * number, boolean or null are double-quoted, so `on`, `no`, `0755` and `1e3`
  * stay strings.
  */
-import { Document, isScalar, visit } from "yaml";
+import { Document, isMap, isScalar, visit } from "yaml";
 
 // Plain scalars that YAML 1.1 or 1.2 resolve to something other than a string.
 const NON_STRING = new RegExp(
@@ -18,9 +18,24 @@ const NON_STRING = new RegExp(
   ].join("|") + ")$",
 );
 
-export function toYaml(value: unknown): string {
+/** Comment lines to write: at the top of the file, and above keys of a top-level mapping. */
+export interface YamlComments {
+  top?: string[];
+  /** `[mapping key, key in it, lines]`, e.g. `["services", "src", ["reads the ledger"]]`. */
+  above?: [string, string, string[]][];
+}
+
+export function toYaml(value: unknown, comments: YamlComments = {}): string {
   // No anchors: an object used twice (a Deployment's labels) is written out twice.
   const doc = new Document(value, { version: "1.2", aliasDuplicateObjects: false });
+  const comment = (lines: string[]) => lines.map((l) => (l ? ` ${l}` : "")).join("\n");
+  if (comments.top?.length) doc.commentBefore = comment(comments.top);
+  for (const [mapping, key, lines] of comments.above ?? []) {
+    const node = doc.get(mapping, true);
+    const pair = isMap(node) ? node.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+    if (!pair || !isScalar(pair.key)) throw new Error(`no key ${mapping}.${key} to comment`);
+    pair.key.commentBefore = comment(lines);
+  }
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === "string" && NON_STRING.test(node.value)) node.type = "QUOTE_DOUBLE";

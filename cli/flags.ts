@@ -1,0 +1,93 @@
+/** Command-line flags: parsed by one function, typed by the commands that declare them. */
+import { type GeneratorRegistry, type GeneratorOptions, parseOptionText } from "../generators/generator.ts";
+import { parseDuration } from "../generators/shared/duration.ts";
+import { UsageError } from "./errors.ts";
+
+export interface Flags {
+  positional: string[];
+  values: Record<string, string>;
+  help: boolean;
+}
+
+/** Parses `--name value`, `--name=value` and `-x value` for the value flags a command accepts. */
+export function parseFlags(
+  args: string[],
+  valueFlags: Record<string, string>,
+  /** Flags without a value (`--create-namespace`); `--flag=false` turns one off. */
+  booleanFlags: Record<string, string> = {},
+): Flags {
+  const out: Flags = { positional: [], values: {}, help: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--help" || arg === "-h") {
+      out.help = true;
+      continue;
+    }
+    if (arg === "-" || !arg.startsWith("-")) {
+      out.positional.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      out.positional.push(...args.slice(i + 1));
+      break;
+    }
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg];
+    if (booleanFlags[flag]) {
+      if (inline !== undefined && inline !== "true" && inline !== "false") {
+        throw new UsageError(`option ${flag} is true or false, not ${JSON.stringify(inline)}`);
+      }
+      out.values[booleanFlags[flag]] = inline ?? "true";
+      continue;
+    }
+    const name = valueFlags[flag];
+    if (!name) throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new UsageError(`option ${flag} needs a value`);
+    out.values[name] = value;
+  }
+  return out;
+}
+
+export function formatFlag(flags: Flags): "text" | "json" {
+  const format = flags.values.format ?? "text";
+  if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not ${JSON.stringify(format)}`);
+  return format;
+}
+
+const OPTION = "option:";
+
+/** Every option of the targets (default: all) as a flag: `--name VALUE`, or `--name` for booleans. */
+export function targetOptionFlags(registry: GeneratorRegistry, targets: readonly string[] = registry.names()) {
+  const values: Record<string, string> = {};
+  const booleans: Record<string, string> = {};
+  for (const name of targets) {
+    for (const o of registry.get(name)!.options ?? []) (o.type === "boolean" ? booleans : values)[`--${o.name}`] = OPTION + o.name;
+  }
+  return { values, booleans };
+}
+
+/** The target options given as flags, typed as their declarations say (ownership is translate's to check). */
+export function targetOptions(flags: Flags, registry: GeneratorRegistry): GeneratorOptions {
+  const out: GeneratorOptions = {};
+  for (const [key, text] of Object.entries(flags.values)) {
+    if (!key.startsWith(OPTION)) continue;
+    const name = key.slice(OPTION.length);
+    const option = registry.names().flatMap((t) => registry.get(t)!.options ?? []).find((o) => o.name === name)!;
+    const value = parseOptionText(option, text);
+    if (value === undefined) throw new UsageError(`--${name} needs a ${option.type}, not ${JSON.stringify(text)}`);
+    out[name] = value;
+  }
+  return out;
+}
+
+export function portFlag(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${flag} needs a port number 0-65535, not ${JSON.stringify(text)}`);
+  return n;
+}
+
+export function durationFlag(flag: string, text: string): number {
+  const ns = parseDuration(text);
+  if (!ns) throw new UsageError(`${flag} needs a duration such as 30s or 1m, not ${JSON.stringify(text)}`);
+  return Math.max(1, Math.round(ns / 1e6));
+}

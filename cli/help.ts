@@ -1,0 +1,103 @@
+/** The help texts of flowctl and its commands. */
+import type { GeneratorRegistry } from "../generators/generator.ts";
+import { VERSION } from "../version.ts";
+
+export const HELP = {
+  main: `flowctl ${VERSION}: compile pipeline files into deployable outputs
+
+Usage:
+  flowctl validate [--format text|json] FILE...
+  flowctl translate -f FILE [-t TARGET] [-o DIR [--check]] [--format text|json]
+  flowctl run [OPTIONS] FILE
+  flowctl controlplane [--port 8080] [--http-port 8081] [--db PATH | --in-memory]
+  flowctl --version
+
+Commands:
+  validate    check pipeline files and report every problem
+  translate   generate the files of a target (default: spec.driver, else docker-compose)
+  run         run a pipeline on this machine (the local target, without writing it out)
+  controlplane
+              serve the control plane that components register with
+
+FILE may be - to read standard input. Run 'flowctl COMMAND --help' for a command's options.
+Exit codes: 0 ok, 1 invalid input, 2 usage error, 70 a bug in flowctl (please report it).
+NO_COLOR turns colours off.
+`,
+  validate: `Usage: flowctl validate [--format text|json] FILE...
+
+Checks each pipeline file (YAML or JSON, - for standard input) and reports every
+problem as file:line:col severity CODE: message (hint: ...).
+
+Options:
+  --format text|json   json prints {"diagnostics": [...]} on standard output
+  -h, --help           show this help
+`,
+  run: `Usage: flowctl run [OPTIONS] FILE
+
+Runs a pipeline on this machine, as the local target's run.sh would, without
+writing it out: the control plane runs inside this process, then each
+component starts in order (commands as processes, images with docker run).
+Output goes to the terminal as [component] lines and to LOG-DIR/<component>.log.
+Ctrl-C or SIGTERM stops everything in reverse order.
+
+Options:
+  --log-dir DIR     where the logs go (default: logs)
+  --state-dir DIR   the control plane's store (default: .flowctl)
+  --in-memory       keep no control-plane store
+  -h, --help        show this help
+  Options of the local target (see flowctl translate --help) apply too.
+`,
+  controlplane: `Usage: flowctl controlplane [OPTIONS]
+
+Serves the control plane: components register and heartbeat over gRPC
+(flowctl.v1.ControlPlaneService and the older flowctl.ControlPlane), and
+operators read /health, /metrics (Prometheus) and /api/services over HTTP.
+Registrations and pipeline runs are kept in a file and survive a restart.
+Stops on Ctrl-C or SIGTERM.
+
+Options:
+  --address ADDR            listen address (default: 0.0.0.0)
+  --port PORT               gRPC port, 0 for any free one (default: 8080)
+  --http-port PORT|off      HTTP port for operators (default: 8081)
+  --heartbeat-ttl DURATION  silence after which a component is unhealthy (default: 30s)
+  --janitor-interval DURATION
+                            how often silence is checked (default: 10s, or a
+                            third of the TTL when that is shorter)
+  --db PATH                 the store's file (default: ~/.flowctl/registry.db)
+  --in-memory               keep nothing across restarts
+  --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
+  -h, --help                show this help
+`,
+};
+
+export function translateHelp(registry: GeneratorRegistry): string {
+  const lines = [
+    "Usage: flowctl translate -f FILE [-t TARGET[,TARGET...]|all] [-o DIR] [--format text|json] [TARGET OPTIONS]",
+    "",
+    "Generates a target's files from a pipeline file. Without -o, the output is printed on",
+    "standard output (Kubernetes objects as one multi-document stream); with -o, files are",
+    "written into DIR (DIR/<target>/ for several targets), and nothing is written when",
+    "there are errors.",
+    "",
+    "Options:",
+    "  -f, --file FILE       the pipeline file (- for standard input)",
+    `  -t, --target TARGET   ${registry.names().join(", ")}, a comma-separated list, or all`,
+    "                        (default: spec.driver, else docker-compose)",
+    "  -o, --output DIR      write the files into DIR",
+    "  --check               write nothing; compare DIR with what would be written, print a",
+    "                        unified diff, exit 1 when files are missing, changed or extra",
+    '  --format text|json    json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
+    "  -h, --help            show this help",
+  ];
+  for (const name of registry.names()) {
+    const g = registry.get(name)!;
+    if (!g.options?.length) continue;
+    lines.push("", `Options of target ${name}:`);
+    for (const o of g.options) {
+      const flag = `  --${o.name}${o.type === "boolean" ? "" : o.choices ? ` ${o.choices.join("|")}` : ` ${o.type.toUpperCase()}`}`;
+      const fallback = o.default !== undefined && o.type !== "boolean" ? ` (default: ${o.default})` : "";
+      lines.push(`${flag.padEnd(31)} ${o.description}${fallback}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,69 @@
+/**
+ * `flowctl run FILE`: the local target's run.sh, run without writing it out,
+ * with flowctl's own control plane served from this process (as the Go
+ * tool's embedded one is) when the pipeline uses it.
+ */
+import { hasErrors } from "../compiler/diagnostics.ts";
+import { localControlPlane } from "../generators/local/local.ts";
+import { defaultRegistry } from "../generators/mod.ts";
+import { parseDuration } from "../generators/shared/duration.ts";
+import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
+import { startControlPlane } from "./controlplane.ts";
+import { EXIT, InputError, onDisk, UsageError } from "./errors.ts";
+import { parseFlags, targetOptionFlags, targetOptions } from "./flags.ts";
+import { HELP } from "./help.ts";
+import type { Io } from "./io.ts";
+import { readInput } from "./input.ts";
+import { printDiagnostics } from "./output.ts";
+
+export async function runPipeline(args: string[], io: Io): Promise<number> {
+  const registry = defaultRegistry();
+  const optionFlags = targetOptionFlags(registry, ["local"]);
+  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", ...optionFlags.values }, {
+    "--in-memory": "inMemory",
+    ...optionFlags.booleans,
+  });
+  if (flags.help) {
+    io.stdout(HELP.run);
+    return EXIT.ok;
+  }
+  if (flags.positional.length !== 1) throw new UsageError("run needs one FILE");
+  const options = targetOptions(flags, registry);
+  const input = await readInput(flags.positional[0], io);
+  const result = translate({ pipelines: [input], targets: ["local"], options, cue: await io.cue(), registry });
+  if (result.problems.length) throw new UsageError(result.problems.join("; "));
+  const translated = result.files[0];
+  printDiagnostics(translated.diagnostics, io);
+  if (hasErrors(translated.diagnostics)) return hasInternalErrors(result) ? EXIT.internal : EXIT.invalid;
+  if (translated.pipelines.length !== 1) {
+    throw new InputError(`${input.name} holds ${translated.pipelines.length} pipelines; run takes one (use translate -t local -o DIR)`);
+  }
+  const local = translated.targets[0];
+  printDiagnostics(local.diagnostics, io);
+  if (hasFailures(result)) return hasInternalErrors(result) ? EXIT.internal : EXIT.invalid;
+
+  const plan = localControlPlane(translated.pipelines[0], options);
+  const logDir = flags.values.logDir ?? "logs";
+  const stateDir = flags.values.stateDir ?? ".flowctl";
+  const env: Record<string, string> = { FLOWCTL_LOG_DIR: logDir, FLOWCTL_STATE_DIR: stateDir };
+  // The bundled control plane runs here, as Go flowctl's embedded one does; the script then uses it.
+  let cp: { close(): Promise<void> } | undefined;
+  if (plan.bundled) {
+    const db = flags.values.inMemory === "true" ? undefined : `${stateDir}/registry.db`;
+    if (db) await onDisk(`create the folder of ${db}`, () => io.makeParentDir(db));
+    cp = await startControlPlane({
+      address: plan.address,
+      port: plan.port,
+      httpPort: plan.httpPort,
+      db,
+      heartbeatTtlMs: parseDuration(plan.heartbeatTTL)! / 1e6,
+      log: (line) => io.stderr(`[control-plane] ${line}\n`),
+    });
+    env.FLOWCTL_CONTROL_PLANE = "external";
+  }
+  try {
+    return await io.runScript(local.files[0].content, env);
+  } finally {
+    await cp?.close();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Golden files: every fixture × every registered target → golden/<fixture>/<target>/…,
+ * plus diagnostics.txt when there are diagnostics; every invalid fixture →
+ * golden/invalid/<case>/diagnostics.txt. A mismatch prints a unified diff.
+ * `deno task golden:update` (UPDATE_GOLDEN=1) rewrites them and deletes the
+ * ones no fixture makes any more. Every compose file is also checked against
+ * the Compose schema, every Kubernetes object against the strict Kubernetes
+ * schema, every Nomad job by the HCL parser and Nomad's block table (the
+ * shell scripts by shellcheck and bash, in tests/integration/validators_test.ts).
+ */
+import assert from "node:assert/strict";
+const { fail } = assert;
+import { createTwoFilesPatch } from "diff";
+import { parse } from "yaml";
+import { compile, generate, validate } from "../../translate/compile.ts";
+import { formatDiagnostic, sortDiagnostics } from "../../compiler/diagnostics.ts";
+import { defaultRegistry } from "../../generators/mod.ts";
+import { composeErrors } from "../support/compose_schema.ts";
+import { kubernetesErrors } from "../support/kubernetes_check.ts";
+import { nomadErrors } from "../support/nomad_check.ts";
+import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
+
+const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
+const registry = defaultRegistry();
+const GOLDEN = new URL("golden/", ROOT);
+
+function diagnosticsText(ds: Parameters<typeof formatDiagnostic>[0][]): string {
+  return ds.map(formatDiagnostic).join("\n") + "\n";
+}
+
+/** What golden/ must hold (relative path → content), computed from the fixtures and the registry alone. */
+async function expectedGoldens(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const fixture of await fixtureFiles("fixtures")) {
+    const name = fixture.replace(/\.(ya?ml|json)$/, "");
+    const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
+    const checked = validate(text, { filename: `fixtures/${fixture}`, cue: await cue() });
+    for (const target of registry.names()) {
+      const generated = generate(checked.pipelines, { target, registry });
+      const diagnostics = sortDiagnostics([...checked.diagnostics, ...generated.diagnostics]);
+      for (const f of generated.files) out.set(`${name}/${target}/${f.path}`, f.content);
+      if (diagnostics.length) out.set(`${name}/${target}/diagnostics.txt`, diagnosticsText(diagnostics));
+    }
+  }
+  for (const fixture of await fixtureFiles("fixtures/invalid")) {
+    const name = fixture.replace(/\.(ya?ml|json)$/, "");
+    const text = await Deno.readTextFile(new URL(`fixtures/invalid/${fixture}`, ROOT));
+    const result = compile(text, { filename: `fixtures/invalid/${fixture}`, cue: await cue(), registry });
+    out.set(`invalid/${name}/diagnostics.txt`, diagnosticsText(result.diagnostics));
+  }
+  return out;
+}
+
+/** Every file under golden/, relative, sorted. */
+async function goldenFiles(dir = GOLDEN, prefix = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory) found.push(...await goldenFiles(new URL(`${e.name}/`, dir), `${prefix}${e.name}/`));
+    else found.push(prefix + e.name);
+  }
+  return found.sort();
+}
+
+async function check(relative: string, actual: string) {
+  const url = new URL(relative, GOLDEN);
+  if (UPDATE) {
+    await Deno.mkdir(new URL(".", url), { recursive: true });
+    await Deno.writeTextFile(url, actual);
+    return;
+  }
+  const want = await Deno.readTextFile(url).then((t) => t.replaceAll("\r\n", "\n"), () => undefined);
+  if (want === undefined) fail(`missing golden file golden/${relative}; run deno task golden:update`);
+  if (want !== actual) {
+    fail(`golden/${relative} differs (run deno task golden:update if intended):\n` +
+      createTwoFilesPatch(`golden/${relative}`, "generated", want!, actual));
+  }
+}
+
+for (const fixture of await fixtureFiles("fixtures")) {
+  const name = fixture.replace(/\.(ya?ml|json)$/, "");
+  for (const target of registry.names()) {
+    Deno.test(`golden: ${fixture} → ${target}`, async () => {
+      const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
+      const result = compile(text, { filename: `fixtures/${fixture}`, cue: await cue(), target, registry });
+      for (const f of result.files) {
+        await check(`${name}/${target}/${f.path}`, f.content);
+        if (target === "docker-compose") {
+          assert.deepEqual(await composeErrors(f.content), [], `${f.path} breaks the Compose Specification schema`);
+          checkEnvRoundTrip(f.content, result.pipelines.find((p) => f.path.startsWith(p.name) || result.pipelines.length === 1)!);
+        }
+        if (target === "nomad") assert.deepEqual(await nomadErrors(f.path, f.content), [], `${f.path} breaks Nomad's block table`);
+      }
+      if (target === "kubernetes") {
+        // Each pipeline's objects are applied on their own (a folder each when a file holds several).
+        const folders = Map.groupBy(result.files, (f) => f.path.includes("/") ? f.path.slice(0, f.path.indexOf("/")) : "");
+        for (const [folder, files] of folders) {
+          assert.deepEqual(await kubernetesErrors(files.map((f) => f.content)), [], `kubernetes objects of ${name}/${folder}`);
+        }
+      }
+      if (result.diagnostics.length) await check(`${name}/${target}/diagnostics.txt`, diagnosticsText(result.diagnostics));
+      // Determinism: a second run is byte-identical.
+      const again = compile(text, { filename: `fixtures/${fixture}`, cue: await cue(), target, registry });
+      assert.deepEqual(again.files, result.files);
+    });
+  }
+}
+
+for (const fixture of await fixtureFiles("fixtures/invalid")) {
+  const name = fixture.replace(/\.(ya?ml|json)$/, "");
+  Deno.test(`golden: invalid/${fixture} diagnostics`, async () => {
+    const text = await Deno.readTextFile(new URL(`fixtures/invalid/${fixture}`, ROOT));
+    const result = compile(text, { filename: `fixtures/invalid/${fixture}`, cue: await cue(), registry });
+    assert(result.diagnostics.some((d) => d.severity === "error"), "an invalid fixture must give an error");
+    assert.equal(result.files.length, 0, "no files when there are errors");
+    await check(`invalid/${name}/diagnostics.txt`, diagnosticsText(result.diagnostics));
+  });
+}
+
+// Judged from the fixtures alone, not from which tests ran, so it holds under --filter and in
+// update mode too, where it first writes what is missing and deletes what no fixture makes any more.
+Deno.test("golden: golden/ holds exactly the files the fixtures make", async () => {
+  const expected = await expectedGoldens();
+  if (UPDATE) {
+    for (const path of await goldenFiles()) if (!expected.has(path)) await Deno.remove(new URL(path, GOLDEN));
+    await removeEmptyFolders(GOLDEN);
+    for (const [path, content] of expected) await check(path, content);
+  }
+  const present = await goldenFiles();
+  assert.deepEqual(present.filter((f) => !expected.has(f)), [], "golden files no fixture makes: run deno task golden:update, which deletes them");
+  assert.deepEqual([...expected.keys()].filter((f) => !present.includes(f)).sort(), [], "golden files missing: run deno task golden:update");
+});
+
+async function removeEmptyFolders(dir: URL): Promise<boolean> {
+  let empty = true;
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory && await removeEmptyFolders(new URL(`${e.name}/`, dir))) await Deno.remove(new URL(`${e.name}/`, dir));
+    else empty = false;
+  }
+  return empty;
+}
+
+// Validation alone agrees with compile on every fixture.
+Deno.test("golden: validate() accepts every valid fixture", async () => {
+  for (const fixture of await fixtureFiles("fixtures")) {
+    const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
+    const result = validate(text, { filename: fixture, cue: await cue() });
+    assert.equal(result.diagnostics.filter((d) => d.severity === "error").length, 0, fixture);
+  }
+});
+
+/** Env values read back from the YAML (as YAML 1.2 and 1.1 readers do) equal the IR's, after compose's $$ unescaping. */
+function checkEnvRoundTrip(content: string, ir: { components: { id: string; env: Record<string, { value: string }> }[] }) {
+  for (const version of ["1.2", "1.1"] as const) {
+    const doc = parse(content, { version }) as { services: Record<string, { environment?: Record<string, unknown> }> };
+    for (const c of ir?.components ?? []) {
+      const env = doc.services[c.id]?.environment;
+      if (!env) continue;
+      for (const [key, { value }] of Object.entries(c.env)) {
+        // flowctl owns these two and replaces a user's value (with a warning).
+        if (key === "ENABLE_FLOWCTL" || key === "FLOWCTL_ENDPOINT") continue;
+        const got: unknown = env[key];
+        assert.equal(typeof got, "string", `YAML ${version} reads ${c.id}.${key} as ${typeof got}`);
+        assert.equal((got as string).replaceAll("$$", "$"), value, `${c.id}.${key} changed in the round trip`);
+      }
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The GitHub Action as the runner starts it: `node dist/action.js` (the
+ * committed bundle) with INPUT_* variables, GITHUB_WORKSPACE, GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY, in a scratch workspace. The test reads back what it
+ * printed (workflow commands), wrote (files, outputs, summary) and its exit code.
+ */
+import assert from "node:assert/strict";
+import { exec, ROOT } from "../support/helpers.ts";
+
+const ACTION = new URL("dist/action.js", ROOT).pathname;
+
+interface Step {
+  code: number;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** Parses GITHUB_OUTPUT's `name<<DELIMITER … DELIMITER` blocks. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = lines[i].match(/^([\w-]+)<<(.+)$/);
+    if (!m) continue;
+    const end = lines.indexOf(m[2], i + 1);
+    out[m[1]] = lines.slice(i + 1, end).join("\n");
+    i = end;
+  }
+  return out;
+}
+
+async function runStep(workspace: string, inputs: Record<string, string>): Promise<Step> {
+  await Deno.writeTextFile(`${workspace}/.out`, "");
+  await Deno.writeTextFile(`${workspace}/.summary`, "");
+  const env: Record<string, string> = {
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_OUTPUT: `${workspace}/.out`,
+    GITHUB_STEP_SUMMARY: `${workspace}/.summary`,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const r = await exec("node", [ACTION], { cwd: "/", env });
+  assert.equal(r.stderr, "", "the action writes nothing to stderr");
+  return {
+    code: r.code,
+    stdout: r.stdout,
+    outputs: parseOutputs(await Deno.readTextFile(`${workspace}/.out`)),
+    summary: await Deno.readTextFile(`${workspace}/.summary`),
+  };
+}
+
+async function workspace(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "flowctl-action-" });
+  await Deno.mkdir(`${dir}/pipelines/nested`, { recursive: true });
+  await Deno.copyFile(new URL("fixtures/fan_out.yaml", ROOT), `${dir}/pipelines/ledger.yaml`);
+  await Deno.copyFile(new URL("fixtures/diamond.yaml", ROOT), `${dir}/pipelines/nested/diamond.yaml`);
+  return dir;
+}
+
+async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(`${dir}/${prefix}`)) {
+    const path = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory) out.push(...await filesUnder(dir, path));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+Deno.test("action: validate annotates each diagnostic at its line, tables every pipeline, fails the step", async () => {
+  const ws = await workspace();
+  try {
+    await Deno.writeTextFile(
+      `${ws}/pipelines/broken.yaml`,
+      "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: broken}\nspec:\n" +
+        "  sources: [{id: src, image: busybox}]\n  sinks:\n    - id: dst\n      image: busybox\n      inputs: [sorce]\n",
+    );
+    const step = await runStep(ws, { pipelines: "pipelines/*.yaml\n# a comment line\npipelines/**/diamond.yaml", mode: "validate" });
+    assert.equal(step.code, 1);
+    assert.match(
+      step.stdout,
+      /^::error file=pipelines\/broken\.yaml,line=9,col=16,title=flowctl E_UNKNOWN_INPUT::sink "dst" names "sorce", which is not a component of this pipeline \(hint: /m,
+    );
+    assert.equal(step.outputs.errors, "1");
+    assert.equal(step.outputs.drift, "false");
+    assert.match(step.summary, /^\| pipelines\/broken\.yaml \| - \| invalid \| 0 \| 1 \| 1 \|$/m);
+    assert.match(step.summary, /^\| pipelines\/ledger\.yaml \| docker-compose \| valid \| 1 \| 0 \| 0 \|$/m);
+    assert.match(step.summary, /^\| pipelines\/nested\/diamond\.yaml \| docker-compose \| valid \| 1 \| 0 \| 0 \|$/m);
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("action: generate writes each pipeline × target, lists the files, and check then finds drift", async () => {
+  const ws = await workspace();
+  try {
+    // An alias and its target count once; options are the CLI's target options, one name=value per line.
+    const inputs = {
+      pipelines: "pipelines/**/*.yaml",
+      targets: "k8s,kubernetes,nomad",
+      options: "namespace=etl\nnomad-json=true",
+      "output-dir": "deploy/{target}/{pipeline}",
+    };
+    const generated = await runStep(ws, { ...inputs, mode: "generate" });
+    assert.equal(generated.code, 0, generated.stdout);
+    const written = await filesUnder(`${ws}/deploy`);
+    assert.deepEqual(generated.outputs.files.split("\n").sort(), written.map((f) => `deploy/${f}`));
+    assert.ok(written.includes("nomad/ledger/ledger-fanout.nomad.hcl"));
+    assert.ok(written.includes("nomad/ledger/ledger-fanout.nomad.json"), "option nomad-json reached the nomad target");
+    assert.equal(
+      await Deno.readTextFile(`${ws}/deploy/nomad/ledger/ledger-fanout.nomad.hcl`),
+      (await Deno.readTextFile(new URL("golden/fan_out/nomad/ledger-fanout.nomad.hcl", ROOT)))
+        .replace('datacenters = ["*"]', 'datacenters = ["*"]\n  namespace   = "etl"'),
+    );
+    assert.ok(written.every((f) => !f.startsWith("k8s/")), "k8s and kubernetes are one target");
+    assert.match(await Deno.readTextFile(`${ws}/deploy/kubernetes/ledger/04-deployment-postgres.yaml`), /^ {2}namespace: etl$/m);
+    assert.equal(written.filter((f) => f.startsWith("kubernetes/diamond/")).length > 3, true);
+    assert.match(generated.summary, /^\| pipelines\/ledger\.yaml \| kubernetes \| written to deploy\/kubernetes\/ledger \| \d+ \| 0 \| 0 \|$/m);
+
+    const clean = await runStep(ws, { ...inputs, mode: "check" });
+    assert.equal(clean.code, 0, clean.stdout);
+    assert.equal(clean.outputs.drift, "false");
+
+    const changed = `${ws}/deploy/nomad/ledger/ledger-fanout.nomad.hcl`;
+    await Deno.writeTextFile(changed, (await Deno.readTextFile(changed)).replace("count = 1", "count = 3"));
+    await Deno.writeTextFile(`${ws}/deploy/nomad/diamond/stale.hcl`, "job {}\n");
+    const drifted = await runStep(ws, { ...inputs, mode: "check" });
+    assert.equal(drifted.code, 1);
+    assert.equal(drifted.outputs.drift, "true");
+    assert.match(drifted.stdout, /^::error file=deploy\/nomad\/ledger\/ledger-fanout\.nomad\.hcl,title=flowctl drift::changed: /m);
+    assert.match(drifted.stdout, /^::error file=deploy\/nomad\/diamond\/stale\.hcl,title=flowctl drift::extra: /m);
+    assert.match(drifted.stdout, /^-\s+count = 3$/m);
+    assert.match(drifted.summary, /drift: 1 file\(s\) in deploy\/nomad\/ledger/);
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("action: bad inputs fail the step with one clear error, no stack trace", async () => {
+  const ws = await workspace();
+  try {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ pipelines: "pipelines/*.yaml", mode: "deploy" }, /^::error title=flowctl::input mode must be one of validate, generate, check, not "deploy"$/m],
+      [{ pipelines: "" }, /^::error title=flowctl::input pipelines is empty/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "helm" }, /^::error title=flowctl::input targets or options: unknown target "helm"/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "namespace=x\nreplicas=3" }, /^::error title=flowctl::input options: no target has an option "replicas"/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "cpu-mhz-per-core=fast" }, /^::error title=flowctl::input options: cpu-mhz-per-core takes a number, not "fast"/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "create-namespace=true" }, /^::error title=flowctl::input targets or options: option "create-namespace" is one of target kubernetes/m],
+      [{ pipelines: "missing.yaml" }, /^::error file=missing\.yaml,title=flowctl::cannot read missing\.yaml/m],
+      [
+        { pipelines: "pipelines/ledger.yaml", mode: "generate", "output-dir": "/proc/flowctl-nope" },
+        /^::error file=pipelines\/ledger\.yaml,title=flowctl::cannot write into \/proc\/flowctl-nope: /m,
+      ],
+    ];
+    for (const [inputs, message] of cases) {
+      const step = await runStep(ws, inputs);
+      assert.equal(step.code, 1, JSON.stringify(inputs));
+      assert.match(step.stdout, message);
+      assert.doesNotMatch(step.stdout, /\n\s+at /);
+    }
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});

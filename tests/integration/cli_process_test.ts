@@ -1,0 +1,58 @@
+/** The CLI as a process, as users start it: `deno run cli.ts …`, with real files, sockets and exit codes. */
+import assert from "node:assert/strict";
+import { exec, ROOT } from "../support/helpers.ts";
+
+Deno.test("cli: the real entry point runs as a subprocess", async () => {
+  const deno = Deno.execPath();
+  const p = await new Deno.Command(deno, {
+    args: ["run", "--allow-read", "--allow-env", "--allow-write", "cli.ts", "validate", "fixtures/invalid/not_yaml.yaml"],
+    cwd: new URL(".", ROOT).pathname,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(p.stderr);
+  assert.equal(p.code, 1);
+  assert.match(stderr, /^fixtures\/invalid\/not_yaml\.yaml:4:1 error E_SYNTAX: /m);
+});
+
+Deno.test("cli: an output folder that cannot be written is an input error (exit 1), not an internal one", async () => {
+  const p = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-o", "/proc/flowctl-nope"]);
+  assert.equal(p.code, 1);
+  assert.match(p.stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
+  assert.doesNotMatch(p.stderr, /internal error/);
+});
+
+Deno.test("cli: controlplane on a port that is taken exits 1 with a message, not a stack trace", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  try {
+    const p = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "cli.ts", "controlplane", "--address", "127.0.0.1", "--port", "0", "--http-port", String(port), "--in-memory"],
+      cwd: new URL(".", ROOT).pathname,
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(p.stderr);
+    assert.equal(p.code, 1);
+    assert.match(stderr, new RegExp(`^flowctl: cannot listen on 127\\.0\\.0\\.1:${port} for HTTP: `, "m"));
+    assert.doesNotMatch(stderr, /at .*\.ts:\d+/);
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("cli: translate --check on a real directory (subprocess): 0 after translate, 1 after an edit", async () => {
+  const dir = await Deno.makeTempDir();
+  const flowctl = (...args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-t", "local", "-o", dir, ...args],
+      cwd: new URL(".", ROOT).pathname,
+      env: { NO_COLOR: "1" },
+    }).output();
+  assert.equal((await flowctl()).code, 0);
+  assert.equal((await flowctl("--check")).code, 0);
+  await Deno.writeTextFile(`${dir}/run.sh`, "# edited\n", { append: true });
+  const drifted = await flowctl("--check");
+  assert.equal(drifted.code, 1);
+  assert.match(new TextDecoder().decode(drifted.stdout), /^-# edited$/m);
+  assert.match(await Deno.readTextFile(`${dir}/run.sh`), /# edited\n$/, "check mode left the file alone");
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,0 +1,275 @@
+/**
+ * The control plane over real sockets: both gRPC services as an SDK client
+ * calls them, error codes for bad requests, TTL expiry, the HTTP endpoints,
+ * and persistence across a restart and a kill -9.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { protoPackage } from "../../controlplane/grpc_service.ts";
+import { type ControlPlane, startControlPlane } from "../../controlplane/server.ts";
+import { spawnControlPlane } from "../support/helpers.ts";
+
+const pkg = protoPackage();
+
+// deno-lint-ignore no-explicit-any
+type Reply = any;
+interface Client {
+  call(method: string, request: unknown): Promise<Reply>;
+  close(): void;
+}
+
+function client(service: "v1" | "legacy", port: number): Client {
+  const Ctor = service === "v1" ? pkg.flowctl.v1.ControlPlaneService : pkg.flowctl.ControlPlane;
+  const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return {
+    call: (method, request) =>
+      new Promise((resolve, reject) => c[method](request, (err: Error | null, reply: Reply) => (err ? reject(err) : resolve(reply)))),
+    close: () => c.close(),
+  };
+}
+
+async function withControlPlane(
+  fn: (cp: ControlPlane, dir: string) => Promise<void>,
+  options: { ttlMs?: number; sweepMs?: number; dir?: string } = {},
+) {
+  const dir = options.dir ?? await Deno.makeTempDir();
+  const logs: string[] = [];
+  const cp = await startControlPlane({
+    address: "127.0.0.1",
+    port: 0,
+    httpPort: 0,
+    db: `${dir}/registry.db`,
+    heartbeatTtlMs: options.ttlMs ?? 30_000,
+    sweepIntervalMs: options.sweepMs ?? 10_000,
+    log: (line) => logs.push(line),
+  });
+  try {
+    await fn(cp, dir);
+  } finally {
+    await cp.close();
+    if (!options.dir) await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const code = (name: keyof typeof grpc.status) => (err: { code?: number }) => err.code === grpc.status[name];
+
+Deno.test("control plane gRPC: register, heartbeat, status, discover, list, unregister (flowctl.v1)", () =>
+  withControlPlane(async (cp) => {
+    const v1 = client("v1", cp.grpcPort);
+    const reg = await v1.call("RegisterComponent", {
+      component: {
+        id: "src",
+        name: "Source",
+        type: "COMPONENT_TYPE_SOURCE",
+        output_event_types: ["ledger"],
+        endpoint: "127.0.0.1:50051",
+        metadata: { network: "testnet" },
+      },
+    });
+    assert.equal(reg.service_id, "src");
+    assert.deepEqual(reg.assigned_topics, ["ledger.v1"]);
+    assert.deepEqual(reg.connection_info, { control_plane_endpoint: `127.0.0.1:${cp.grpcPort}` });
+    await v1.call("RegisterComponent", {
+      component_id: "sink-1",
+      component: { type: "COMPONENT_TYPE_CONSUMER", input_event_types: ["ledger"] },
+    });
+    await v1.call("Heartbeat", { service_id: "src", status: "HEALTH_STATUS_DEGRADED", metrics: { lag: "3" } });
+    await v1.call("Heartbeat", { service_id: "src", metrics: { rate: "9" } }); // UNKNOWN keeps DEGRADED
+
+    const status = await v1.call("GetComponentStatus", { service_id: "src" });
+    assert.equal(status.status, "HEALTH_STATUS_DEGRADED");
+    assert.deepEqual(status.metrics, { lag: "3", rate: "9" });
+    assert.equal(status.component.name, "Source");
+    assert(status.last_heartbeat.seconds >= status.registered_at.seconds);
+
+    const discover = async (request: unknown) => (await v1.call("DiscoverComponents", request)).components.map((c: Reply) => c.id);
+    assert.deepEqual(await discover({ event_types: ["ledger"] }), ["sink-1", "src"]);
+    assert.deepEqual(await discover({ type: "COMPONENT_TYPE_SOURCE" }), ["src"]);
+    assert.deepEqual(await discover({ metadata_filters: { network: "mainnet" } }), []);
+
+    const listed = async (request: unknown) =>
+      (await v1.call("ListComponents", request)).components.map((c: Reply) => `${c.component.id}:${c.status}`);
+    assert.deepEqual(await listed({}), ["sink-1:HEALTH_STATUS_HEALTHY"]);
+    assert.deepEqual(await listed({ include_unhealthy: true }), ["sink-1:HEALTH_STATUS_HEALTHY", "src:HEALTH_STATUS_DEGRADED"]);
+
+    await v1.call("UnregisterComponent", { service_id: "sink-1" });
+    assert.deepEqual(await listed({ include_unhealthy: true }), ["src:HEALTH_STATUS_DEGRADED"]);
+    v1.close();
+  }));
+
+Deno.test("control plane gRPC: bad requests get status codes and the server keeps serving", () =>
+  withControlPlane(async (cp) => {
+    const v1 = client("v1", cp.grpcPort);
+    await assert.rejects(v1.call("Heartbeat", { service_id: "ghost" }), code("NOT_FOUND"));
+    await assert.rejects(v1.call("GetComponentStatus", { service_id: "" }), code("INVALID_ARGUMENT"));
+    await assert.rejects(v1.call("UnregisterComponent", { service_id: "ghost" }), code("NOT_FOUND"));
+    const huge = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, "v"]));
+    await assert.rejects(v1.call("RegisterComponent", { component: { id: "x", metadata: huge } }), code("RESOURCE_EXHAUSTED"));
+    await assert.rejects(v1.call("RegisterComponent", { component: { id: "y".repeat(5000) } }), code("RESOURCE_EXHAUSTED"));
+    // An enum value the protocol does not define.
+    await assert.rejects(v1.call("RegisterComponent", { component: { id: "z", type: 9 } }), code("INVALID_ARGUMENT"));
+    // A message over the size limit is refused by grpc-js before it reaches us.
+    await assert.rejects(v1.call("RegisterComponent", { component: { id: "w", description: "d".repeat(5 << 20) } }), code("RESOURCE_EXHAUSTED"));
+
+    // Bytes that are not a protobuf message at all.
+    const raw = new grpc.Client(`127.0.0.1:${cp.grpcPort}`, grpc.credentials.createInsecure());
+    const garbage = await new Promise<grpc.ServiceError>((resolve) =>
+      raw.makeUnaryRequest(
+        "/flowctl.v1.ControlPlaneService/RegisterComponent",
+        (b: Uint8Array) => Buffer.from(b),
+        (b: Buffer) => b,
+        new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12]),
+        (err) => resolve(err!),
+      )
+    );
+    assert.notEqual(garbage.code, grpc.status.OK);
+    raw.close();
+
+    assert.deepEqual((await v1.call("ListComponents", { include_unhealthy: true })).components, []);
+    await v1.call("RegisterComponent", { component: { id: "still-fine" } });
+    v1.close();
+  }));
+
+Deno.test("control plane gRPC: a silent component turns unhealthy after the TTL and back with a heartbeat", () =>
+  withControlPlane(async (cp) => {
+    const v1 = client("v1", cp.grpcPort);
+    await v1.call("RegisterComponent", { component: { id: "quiet", type: "COMPONENT_TYPE_PROCESSOR" } });
+    await v1.call("RegisterComponent", { component: { id: "chatty", type: "COMPONENT_TYPE_PROCESSOR" } });
+    const beats = setInterval(() => v1.call("Heartbeat", { service_id: "chatty" }).catch(() => {}), 50);
+    try {
+      await new Promise((r) => setTimeout(r, 700));
+      const status = async (id: string) => (await v1.call("GetComponentStatus", { service_id: id })).status;
+      assert.equal(await status("quiet"), "HEALTH_STATUS_UNHEALTHY");
+      assert.equal(await status("chatty"), "HEALTH_STATUS_HEALTHY");
+      const health = await (await fetch(`http://127.0.0.1:${cp.httpPort}/health`)).json();
+      assert.equal(health.pipeline, "degraded");
+      await v1.call("Heartbeat", { service_id: "quiet", status: "HEALTH_STATUS_HEALTHY" });
+      assert.equal(await status("quiet"), "HEALTH_STATUS_HEALTHY");
+    } finally {
+      clearInterval(beats);
+      v1.close();
+    }
+  }, { ttlMs: 300, sweepMs: 50 }));
+
+Deno.test("control plane gRPC: the legacy flowctl.ControlPlane registers, lists services and keeps pipeline runs", () =>
+  withControlPlane(async (cp) => {
+    const legacy = client("legacy", cp.grpcPort);
+    const ack = await legacy.call("Register", {
+      service_id: "sink-svc",
+      component_id: "pg-sink",
+      service_type: "SERVICE_TYPE_SINK",
+      health_endpoint: "http://127.0.0.1:8088/health",
+      metadata: { sink_name: "Postgres", version: "2" },
+    });
+    assert.equal(ack.service_id, "sink-svc");
+    await legacy.call("Heartbeat", { service_id: "sink-svc", metrics: { rows: 12.5 } });
+    const status = await legacy.call("GetServiceStatus", { service_id: "sink-svc" });
+    assert.deepEqual([status.service_type, status.is_healthy, status.component_id, status.metrics], [
+      "SERVICE_TYPE_SINK",
+      true,
+      "pg-sink",
+      { rows: 12.5 },
+    ]);
+    // The same component seen through flowctl.v1: SINK is CONSUMER, names come from metadata.
+    const v1 = client("v1", cp.grpcPort);
+    const seen = await v1.call("GetComponentStatus", { service_id: "sink-svc" });
+    assert.deepEqual([seen.component.type, seen.component.name, seen.component.version, seen.component.endpoint], [
+      "COMPONENT_TYPE_CONSUMER",
+      "Postgres",
+      "2",
+      "http://127.0.0.1:8088/health",
+    ]);
+    assert.deepEqual((await legacy.call("ListServices", {})).services.map((s: Reply) => s.service_id), ["sink-svc"]);
+
+    const run = await legacy.call("CreatePipelineRun", { run_id: "run-1", pipeline_name: "p", config_yaml: "a: 1", component_ids: ["pg-sink"] });
+    assert.deepEqual([run.status, run.pipeline_id, run.end_time], ["RUN_STATUS_STARTING", "p", null]);
+    const updated = await legacy.call("UpdatePipelineRun", {
+      run_id: "run-1",
+      status: "RUN_STATUS_RUNNING",
+      metrics: { events_processed: 40, component_metrics: { "pg-sink": { events_in: 40 } } },
+    });
+    assert.equal(updated.metrics.component_metrics["pg-sink"].events_in, 40);
+    const stopped = await legacy.call("StopPipelineRun", { run_id: "run-1" });
+    assert.equal(stopped.status, "RUN_STATUS_STOPPED");
+    assert(stopped.end_time.seconds > 0);
+    assert.deepEqual((await legacy.call("ListPipelineRuns", { pipeline_name: "p" })).runs.map((r: Reply) => r.run_id), ["run-1"]);
+    await assert.rejects(legacy.call("GetPipelineRun", { run_id: "nope" }), code("NOT_FOUND"));
+    await assert.rejects(legacy.call("CreatePipelineRun", { run_id: "run-1" }), code("ALREADY_EXISTS"));
+    legacy.close();
+    v1.close();
+  }));
+
+Deno.test("control plane HTTP: /health, /metrics (Prometheus text), /api/services, 404 and 405", () =>
+  withControlPlane(async (cp) => {
+    const v1 = client("v1", cp.grpcPort);
+    await v1.call("RegisterComponent", { component: { id: 'we"ird\\id', type: "COMPONENT_TYPE_SOURCE" } });
+    const base = `http://127.0.0.1:${cp.httpPort}`;
+    assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: "ok", pipeline: "healthy", components: 1 });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^# TYPE flowctl_components gauge$/m);
+    assert.match(metrics, /^flowctl_component_healthy\{service_id="we\\"ird\\\\id",type="SOURCE"\} 1$/m);
+    assert.match(metrics, /^flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/RegisterComponent",code="OK"\} 1$/m);
+    const services = await (await fetch(`${base}/api/services`)).json();
+    assert.equal(services.services[0].service_id, 'we"ird\\id');
+    assert.equal(services.services[0].status, "HEALTHY");
+    assert.equal((await fetch(`${base}/nope`).then(async (r) => (await r.body?.cancel(), r.status))), 404);
+    assert.equal((await fetch(`${base}/health`, { method: "POST" }).then(async (r) => (await r.body?.cancel(), r.status))), 405);
+    v1.close();
+  }));
+
+Deno.test("control plane: registrations and runs survive a restart on the same store", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withControlPlane(async (cp) => {
+      const v1 = client("v1", cp.grpcPort);
+      const legacy = client("legacy", cp.grpcPort);
+      await v1.call("RegisterComponent", { component: { id: "kept", type: "COMPONENT_TYPE_SOURCE" } });
+      await v1.call("Heartbeat", { service_id: "kept", metrics: { n: "1" } });
+      await legacy.call("CreatePipelineRun", { run_id: "r", pipeline_name: "p" });
+      v1.close();
+      legacy.close();
+    }, { dir });
+    await withControlPlane(async (cp) => {
+      const v1 = client("v1", cp.grpcPort);
+      const legacy = client("legacy", cp.grpcPort);
+      assert.deepEqual((await v1.call("GetComponentStatus", { service_id: "kept" })).metrics, { n: "1" });
+      assert.equal((await legacy.call("GetPipelineRun", { run_id: "r" })).pipeline_name, "p");
+      v1.close();
+      legacy.close();
+    }, { dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("control plane: after kill -9, every acknowledged registration is still there", async () => {
+  const dir = await Deno.makeTempDir();
+  const spawn = () => spawnControlPlane(["--http-port", "off", "--db", `${dir}/registry.db`]);
+  try {
+    const { child: first, grpcPort } = await spawn();
+    const v1 = client("v1", grpcPort);
+    const acked: string[] = [];
+    // Register in batches of 20 and kill the server while a batch is in flight.
+    let failed = 0;
+    for (let batch = 0; failed === 0 && batch < 500; batch++) {
+      if (acked.length >= 100) first.kill("SIGKILL");
+      await Promise.all(Array.from({ length: 20 }, (_, i) => {
+        const id = `c${batch * 20 + i}`;
+        return v1.call("RegisterComponent", { component: { id } }).then(() => acked.push(id), () => failed++);
+      }));
+    }
+    assert(failed > 0, "the kill cut off registrations in flight");
+    await first.status;
+    v1.close();
+
+    const { child: second, grpcPort: secondPort } = await spawn();
+    const again = client("v1", secondPort);
+    const listed = (await again.call("ListComponents", { include_unhealthy: true })).components.map((c: Reply) => c.component.id);
+    for (const id of acked) assert(listed.includes(id), `${id} was acknowledged before the crash but is gone`);
+    again.close();
+    second.kill("SIGTERM");
+    await second.status;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
