@@ -119,15 +119,18 @@ export function normalize(doc: PipelineDocument): PipelineIR {
     controlPlane: controlPlaneIR(doc, controlPlane),
     components,
     origin: at([]),
-    origins: {
+    origins: originsOf<PipelineIR["origins"]>({
       name: at(["metadata", "name"]),
-      ...(namespace !== undefined && { namespace: at(["metadata", "namespace"]) }),
-      ...(pipelineDescription !== undefined &&
-        { description: at(description !== undefined ? ["spec", "description"] : ["metadata", "description"]) }),
-      ...(labels !== undefined && { labels: at(["metadata", "labels"]) }),
-      ...(annotations !== undefined && { annotations: at(["metadata", "annotations"]) }),
-      ...(config !== undefined && { config: at(["spec", "config"]) }),
-    },
+      namespace: namespace === undefined ? undefined : at(["metadata", "namespace"]),
+      description: description !== undefined
+        ? at(["spec", "description"])
+        : metadataDescription !== undefined
+        ? at(["metadata", "description"])
+        : undefined,
+      labels: labels === undefined ? undefined : at(["metadata", "labels"]),
+      annotations: annotations === undefined ? undefined : at(["metadata", "annotations"]),
+      config: config === undefined ? undefined : at(["spec", "config"]),
+    }),
   };
 }
 
@@ -135,7 +138,7 @@ function controlPlaneIR(doc: PipelineDocument, cp: ControlPlane = {}): ControlPl
   const { enabled, image, command, port, heartbeatInterval, heartbeatTTL, storage, ...rest } = cp;
   handled(rest);
   const path: Path = ["spec", "controlPlane"];
-  const at = (key: keyof ControlPlane, value: unknown) => value === undefined ? {} : { [key]: locate(doc, [...path, key]) };
+  const at = (key: keyof ControlPlane, value: unknown) => value === undefined ? undefined : locate(doc, [...path, key]);
   return {
     enabled: enabled !== false,
     image: image ?? CONTROL_PLANE_DEFAULTS.image,
@@ -146,15 +149,15 @@ function controlPlaneIR(doc: PipelineDocument, cp: ControlPlane = {}): ControlPl
     storage: storage ?? CONTROL_PLANE_DEFAULTS.storage,
     probe: { ...HEALTH_TIMING },
     origin: locate(doc, path),
-    origins: {
-      ...at("enabled", enabled),
-      ...at("image", image),
-      ...at("command", command),
-      ...at("port", port),
-      ...at("heartbeatInterval", heartbeatInterval),
-      ...at("heartbeatTTL", heartbeatTTL),
-      ...at("storage", storage),
-    },
+    origins: originsOf<ControlPlaneIR["origins"]>({
+      enabled: at("enabled", enabled),
+      image: at("image", image),
+      command: at("command", command),
+      port: at("port", port),
+      heartbeatInterval: at("heartbeatInterval", heartbeatInterval),
+      heartbeatTTL: at("heartbeatTTL", heartbeatTTL),
+      storage: at("storage", storage),
+    }),
   };
 }
 
@@ -257,7 +260,7 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
     downstreams: [],
     ...serving(portList, envEntries),
     origin: at(),
-    origins: withoutUndefined({
+    origins: originsOf<ComponentIR["origins"]>({
       id: at("id"),
       image: where(image, "image") ?? (registry ? at("type") : undefined),
       command: where(command, "command"),
@@ -329,8 +332,13 @@ function scalarText(doc: PipelineDocument, path: Path, value: unknown): string {
   return written !== undefined && /^[^"'{\[\s][^\n]*$/.test(written) ? written.trim() : String(value);
 }
 
-function withoutUndefined<T extends object>(record: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+/**
+ * Origins of the fields the user wrote. Every field of the IR record must be
+ * named (undefined when not written), and no other name is accepted: a new
+ * field or a misspelled one is a type error here, not a silently lost position.
+ */
+function originsOf<O extends object>(origins: { readonly [K in keyof O & string]: O[K] | undefined }): O {
+  return Object.fromEntries(Object.entries(origins).filter(([, v]) => v !== undefined)) as O;
 }
 
 /** Kahn's algorithm over inputs and depends_on; among ready components the one declared first goes first. */
