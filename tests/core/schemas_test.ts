@@ -10,6 +10,7 @@ import AjvModule from "ajv";
 import { parseAllDocuments } from "yaml";
 import { validate } from "../../translate/compile.ts";
 import { derivedSchemas, OUTPUTS } from "../../scripts/schemas.ts";
+import { EMBEDDED, embeddedModule } from "../../scripts/embed_text.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
 
 const derived = await derivedSchemas();
@@ -18,6 +19,13 @@ const committed = await Deno.readTextFile(new URL(OUTPUTS.jsonSchema, ROOT));
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule.default }).default;
 const ajv = new Ajv({ allErrors: true });
 const check = ajv.compile(JSON.parse(committed));
+
+Deno.test("schemas: every embedded text is its source's (deno task embed): the CUE the core checks with is pipeline.cue", async () => {
+  for (const e of EMBEDDED) {
+    const source = await Deno.readTextFile(new URL(e.source, ROOT));
+    assert.equal(await Deno.readTextFile(new URL(e.module, ROOT)), embeddedModule(e.source, e.name, source), `${e.module} is stale: run deno task embed`);
+  }
+});
 
 Deno.test("schemas: the committed JSON Schema and TypeScript types are what deno task schema writes", async () => {
   assert.equal(committed, derived.jsonSchema, `${OUTPUTS.jsonSchema} is stale: run deno task schema`);
