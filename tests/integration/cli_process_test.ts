@@ -56,3 +56,15 @@ Deno.test("cli: translate --check on a real directory (subprocess): 0 after tran
   assert.match(await Deno.readTextFile(`${dir}/run.sh`), /# edited\n$/, "check mode left the file alone");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("cli: -o writes all files or none: one file that cannot be written leaves no file and no temporary behind", async () => {
+  const dir = await Deno.makeTempDir();
+  // A directory where a temporary file must go: that one write fails, after others have been written.
+  await Deno.mkdir(`${dir}/04-deployment-sink.yaml.flowctl-tmp`);
+  const p = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", dir]);
+  assert.equal(p.code, 1, p.stderr);
+  assert.match(p.stderr, new RegExp(`^flowctl: cannot write into ${dir}: `, "m"));
+  const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+  assert.deepEqual(left, ["04-deployment-sink.yaml.flowctl-tmp"], "nothing else: no file, no temporary");
+  await Deno.remove(dir, { recursive: true });
+});
