@@ -17,8 +17,8 @@ export function denoIo(): Io {
         for (const f of files) {
           const path = `${dir}/${f.path}`;
           await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-          written.push(`${path}.flowctl-tmp`);
           await Deno.writeTextFile(`${path}.flowctl-tmp`, f.content, { mode: f.executable ? 0o755 : 0o644 });
+          written.push(`${path}.flowctl-tmp`); // only what this call made is removed on failure
           if (f.executable) await Deno.chmod(`${path}.flowctl-tmp`, 0o755); // mode is masked by umask on create
         }
       } catch (err) {

@@ -39,8 +39,8 @@ export function nodeIo(): Io {
         for (const f of files) {
           const path = `${dir}/${f.path}`;
           await makeDirs(path.slice(0, path.lastIndexOf("/")));
-          written.push(`${path}.flowctl-tmp`);
           await writeFile(`${path}.flowctl-tmp`, f.content);
+          written.push(`${path}.flowctl-tmp`); // only what this call made is removed on failure
           await chmod(`${path}.flowctl-tmp`, f.executable ? 0o755 : 0o644);
         }
       } catch (err) {
