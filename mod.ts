@@ -32,12 +32,18 @@ export {
   hasFailures,
   hasInternalErrors,
   type PipelineText,
-  resolveRequest,
   type TargetResult,
   translate,
   type TranslateRequest,
   type TranslateResult,
 } from "./translate/translate.ts";
+export {
+  describeProblem,
+  parseOptionTexts,
+  type RequestProblem,
+  resolveRequest,
+  targetList,
+} from "./translate/request.ts";
 export {
   compile,
   type CompileOptions,

@@ -1,6 +1,7 @@
 /** Command-line flags: parsed by one function, typed by the commands that declare them. */
-import { type GeneratorRegistry, type GeneratorOptions, parseOptionText } from "../generators/generator.ts";
+import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";
 import { parseDuration } from "../generators/shared/duration.ts";
+import { describeProblem, parseOptionTexts, type RequestProblem } from "../translate/request.ts";
 import { UsageError } from "./errors.ts";
 
 export interface Flags {
@@ -66,18 +67,18 @@ export function targetOptionFlags(registry: GeneratorRegistry, targets: readonly
   return { values, booleans };
 }
 
-/** The target options given as flags, typed as their declarations say (ownership is translate's to check). */
+/** The target options given as flags, typed as their declarations say (which target owns each is checked later). */
 export function targetOptions(flags: Flags, registry: GeneratorRegistry): GeneratorOptions {
-  const out: GeneratorOptions = {};
-  for (const [key, text] of Object.entries(flags.values)) {
-    if (!key.startsWith(OPTION)) continue;
-    const name = key.slice(OPTION.length);
-    const option = registry.names().flatMap((t) => registry.get(t)!.options ?? []).find((o) => o.name === name)!;
-    const value = parseOptionText(option, text);
-    if (value === undefined) throw new UsageError(`--${name} needs a ${option.type}, not ${JSON.stringify(text)}`);
-    out[name] = value;
-  }
-  return out;
+  const entries = Object.entries(flags.values).filter(([key]) => key.startsWith(OPTION))
+    .map(([key, text]): [string, string] => [key.slice(OPTION.length), text]);
+  const { options, problems } = parseOptionTexts(entries, registry);
+  if (problems.length) throw usageError(problems);
+  return options;
+}
+
+/** Request problems as the command line says them: `--name`, and `-t TARGET` to choose a target. */
+export function usageError(problems: readonly RequestProblem[]): UsageError {
+  return new UsageError(problems.map((p) => describeProblem(p, (o) => `--${o}`, (t) => `add -t ${t}`)).join("; "));
 }
 
 export function portFlag(flag: string, text: string): number {

@@ -10,7 +10,7 @@ import { parseDuration } from "../generators/shared/duration.ts";
 import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
 import { startControlPlane } from "./controlplane.ts";
 import { EXIT, InputError, onDisk, UsageError } from "./errors.ts";
-import { parseFlags, targetOptionFlags, targetOptions } from "./flags.ts";
+import { parseFlags, targetOptionFlags, targetOptions, usageError } from "./flags.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { readInput } from "./input.ts";
@@ -31,7 +31,7 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   const options = targetOptions(flags, registry);
   const input = await readInput(flags.positional[0], io);
   const result = translate({ pipelines: [input], targets: ["local"], options, cue: await io.cue(), registry });
-  if (result.problems.length) throw new UsageError(result.problems.join("; "));
+  if (result.problems.length) throw usageError(result.problems);
   const translated = result.files[0];
   printDiagnostics(translated.diagnostics, io);
   if (hasErrors(translated.diagnostics)) return hasInternalErrors(result) ? EXIT.internal : EXIT.invalid;

@@ -6,9 +6,10 @@
  */
 import { defaultRegistry } from "../generators/mod.ts";
 import { drift } from "../translate/drift.ts";
-import { hasFailures, hasInternalErrors, resolveRequest, translate } from "../translate/translate.ts";
+import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
+import { resolveRequest, targetList } from "../translate/request.ts";
 import { EXIT, onDisk, UsageError } from "./errors.ts";
-import { formatFlag, parseFlags, targetOptionFlags, targetOptions } from "./flags.ts";
+import { formatFlag, parseFlags, targetOptionFlags, targetOptions, usageError } from "./flags.ts";
 import { translateHelp } from "./help.ts";
 import type { Io } from "./io.ts";
 import { readInput } from "./input.ts";
@@ -37,21 +38,23 @@ export async function runTranslate(args: string[], io: Io): Promise<number> {
   const output = flags.values.output;
   const check = flags.values.check === "true";
   if (check && output === undefined) throw new UsageError("--check compares with a directory; give -o DIR");
-  const asked = flags.values.target;
   const options = targetOptions(flags, registry);
   // What is wrong with the targets or options is a usage error, found before the file is read.
-  const request = resolveRequest({ targets: asked === "all" ? "all" : asked?.split(",").map((t) => t.trim()), options, registry });
-  if (request.problems.length) throw new UsageError(request.problems.join("; "));
+  const request = resolveRequest({ targets: targetList(flags.values.target), options, registry });
+  if (request.problems.length) throw usageError(request.problems);
   if (request.targets.length > 1 && output === undefined) throw new UsageError("several targets write several files; use -o DIR");
 
   const input = await readInput(file, io);
   const result = translate({ pipelines: [input], targets: request.targets, options, cue: await io.cue(), registry });
   const translated = result.files[0];
   const failed = hasFailures(result);
-  // Several targets: each one's files go under <target>/.
   const several = result.targets.length > 1;
-  // All files or none: one error in one target writes nothing at all.
-  const files = failed ? [] : translated.targets.flatMap((t) => t.files.map((f) => (several ? { ...f, path: `${t.target}/${f.path}` } : f)));
+  // Several targets: each one's files go under <target>/. All files or none: one error in one target writes nothing.
+  const perTarget = translated.targets.map((t) => ({
+    ...t,
+    files: failed ? [] : t.files.map((f) => (several ? { ...f, path: `${t.target}/${f.path}` } : f)),
+  }));
+  const files = perTarget.flatMap((t) => t.files);
 
   let stream: string | undefined;
   if (!failed && output === undefined) {
@@ -69,9 +72,9 @@ export async function runTranslate(args: string[], io: Io): Promise<number> {
       {
         diagnostics: translated.diagnostics,
         ...(check && { drift: drifted }),
-        targets: translated.targets.map((t) => ({
+        targets: perTarget.map((t) => ({
           target: t.target,
-          files: failed ? [] : t.files.map((f) => (output === undefined ? f : { path: f.path })),
+          files: t.files.map((f) => (output === undefined ? f : { path: f.path })),
           diagnostics: t.diagnostics,
         })),
       },

@@ -4,9 +4,12 @@
  * numbers in env/command/args, records where each field was written, and
  * orders components topologically (ties keep the order of the file).
  *
- * Every field of the document type is taken apart by name, and what is left
- * must be empty (`handled`): a field added to the CUE schema (and so to the
- * generated types) that this file does not read is a type error.
+ * Every record of the document type (the top level, metadata, spec, the
+ * control plane, a component, a port, a volume, resources) is taken apart by
+ * name, and what is left must be empty (`handled`; only `x-` keys at the top
+ * level): a field added to the CUE schema, and so to the generated types,
+ * that this file does not read is a type error. Free maps (env, config,
+ * labels) are data, not fields.
  */
 import { atPlace, type Location } from "./diagnostics.ts";
 import {
@@ -32,12 +35,14 @@ import type {
   PipelineIR,
   PipelineSettings,
   PortIR,
+  ResourceListIR,
+  ResourcesIR,
   ServingIR,
   VolumeIR,
 } from "./ir.ts";
 import type { PipelineDocument } from "./check.ts";
 import { locate, type Path, sortKeys, sourceText } from "./source.ts";
-import type { Component, ControlPlane, PipelineComponent, Volume, VolumeShort } from "../schemas/pipeline_types.ts";
+import type { Component, ControlPlane, PipelineComponent, ResourceList, Volume, VolumeShort } from "../schemas/pipeline_types.ts";
 
 /** A component of any section: the pipelines section adds fields to the common ones. */
 type AnyComponent = Component & Partial<Omit<PipelineComponent, keyof Component>>;
@@ -88,10 +93,14 @@ export const SETTING_KEYS: {
 /** Compile-time check that a rest object has no field left: every field was taken out by name above it. */
 function handled(_rest: Record<string, never>): void {}
 
+/** Compile-time check that only `x-` keys are left at the top level: a new named field must be read above. */
+function onlyExtensions<T>(_rest: { [K in keyof T]: K extends `x-${string}` ? T[K] : never }): void {}
+
 export function normalize(doc: PipelineDocument): PipelineIR {
   const at = (path: Path): Location => locate(doc, path);
   // Top-level `x-` keys are a home for YAML anchors: their content reached the components already.
-  const { apiVersion: _apiVersion, kind: _kind, metadata, spec, ..._extensions } = doc.data;
+  const { apiVersion: _apiVersion, kind: _kind, metadata, spec, ...extensions } = doc.data;
+  onlyExtensions(extensions);
   const { name, namespace, description: metadataDescription, labels, annotations, ...metadataRest } = metadata;
   handled(metadataRest);
   const { description, driver, controlPlane, sources, processors, sinks, pipelines, config, ...specRest } = spec;
@@ -245,7 +254,7 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
     volumes: (volumes ?? []).map((v, i) => volume(v, at("volumes", i))),
     ...(health && { health }),
     ...(replicas !== undefined && { replicas }),
-    ...(resources !== undefined && { resources }),
+    ...(resources !== undefined && { resources: resourcesIR(resources) }),
     ...(restart_policy !== undefined && { restartPolicy: restart_policy }),
     ...(description !== undefined && { description }),
     inputEventTypes: eventTypes(inputEventTypes, input_event_types),
@@ -315,6 +324,17 @@ function volume(v: Volume | VolumeShort, origin: Location): VolumeIR {
     readonly: readonly === true,
     origin,
   };
+}
+
+function resourcesIR(resources: NonNullable<Component["resources"]>): ResourcesIR {
+  const { requests, limits, ...rest } = resources;
+  handled(rest);
+  const list = (l: ResourceList): ResourceListIR => {
+    const { cpu, memory, ...listRest } = l;
+    handled(listRest);
+    return { ...(cpu !== undefined && { cpu }), ...(memory !== undefined && { memory }) };
+  };
+  return { ...(requests && { requests: list(requests) }), ...(limits && { limits: list(limits) }) };
 }
 
 /** Map entries (labels, annotations) with where each was written; keys sorted. */

@@ -37,13 +37,6 @@ export interface Fidelity {
 
 export type FidelityScope = keyof Fidelity;
 
-/** The settings fields of each scope, in the IR's order (read off a declaration, which must have them all). */
-export function fieldsOf(fidelity: Fidelity): { scope: FidelityScope; field: string; support: FieldSupport }[] {
-  return (Object.keys(fidelity) as FidelityScope[]).flatMap((scope) =>
-    Object.entries(fidelity[scope]).map(([field, support]) => ({ scope, field, support: support as FieldSupport }))
-  );
-}
-
 /**
  * For generators written outside flowctl: the fields named are declared, and
  * every other one, also those a later flowctl adds, gets `otherwise` (say what

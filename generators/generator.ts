@@ -98,7 +98,7 @@ export function resolveOptions(
     } else if (typeName(value) !== option.type) {
       problems.push(`option "${name}" of target ${generator.name} takes a ${option.type}, not ${JSON.stringify(value)}`);
     } else if (option.choices && !option.choices.includes(value as string)) {
-      problems.push(`option "${name}" of target ${generator.name} is one of ${option.choices.join(", ")}`);
+      problems.push(`option "${name}" of target ${generator.name} is one of ${option.choices.join(", ")}, not ${JSON.stringify(value)}`);
     } else {
       values[name] = value;
     }

@@ -12,10 +12,10 @@ import { randomUUID } from "node:crypto";
 import { appendFile, readdir } from "node:fs/promises";
 import process from "node:process";
 import { type Diagnostic, hasErrors } from "../compiler/diagnostics.ts";
-import { type GeneratorOptions, parseOptionText } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { drift } from "../translate/drift.ts";
-import { resolveRequest, translate } from "../translate/translate.ts";
+import { describeProblem, parseOptionTexts, type RequestProblem, resolveRequest, targetList } from "../translate/request.ts";
+import { translate } from "../translate/translate.ts";
 import {
   annotation,
   fileAnnotation,
@@ -89,14 +89,16 @@ async function runAction(): Promise<number> {
   const patterns = input("pipelines").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
   if (!patterns.length) throw new ActionError("input pipelines is empty: give pipeline files or globs, one per line");
   const registry = defaultRegistry();
-  const targetsInput = input("targets");
-  const options = targetOptions(input("options"), registry);
-  const request = resolveRequest({
-    targets: targetsInput === "all" ? "all" : targetsInput.split(",").map((t) => t.trim()).filter(Boolean),
-    options,
+  // The options input: one name=value per line (a boolean may be its name alone), as the CLI's flags.
+  const parsed = parseOptionTexts(
+    input("options").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))
+      .map((l): [string, string | undefined] => (l.includes("=") ? [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()] : [l, undefined])),
     registry,
-  });
-  if (request.problems.length) throw new ActionError(`input targets or options: ${request.problems.join("; ")}`);
+  );
+  if (parsed.problems.length) throw inputError(parsed.problems);
+  const options = parsed.options;
+  const request = resolveRequest({ targets: targetList(input("targets")), options, registry });
+  if (request.problems.length) throw inputError(request.problems);
   const outputTemplate = input("output-dir") || "flowctl-out";
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   process.chdir(workspace);
@@ -199,20 +201,12 @@ async function runAction(): Promise<number> {
   }
 }
 
-/** The `options` input: one `name=value` per line (`namespace=data`, `nomad-json=true`), typed as each option says. */
-function targetOptions(text: string, registry: ReturnType<typeof defaultRegistry>): GeneratorOptions {
-  const out: GeneratorOptions = {};
-  const all = registry.names().flatMap((t) => registry.get(t)!.options ?? []);
-  for (const line of text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))) {
-    const eq = line.indexOf("=");
-    const name = eq < 0 ? line : line.slice(0, eq).trim();
-    const option = all.find((o) => o.name === name);
-    if (!option) throw new ActionError(`input options: no target has an option "${name}"; options: ${[...new Set(all.map((o) => o.name))].sort().join(", ")}`);
-    const value = eq < 0 && option.type === "boolean" ? true : parseOptionText(option, line.slice(eq + 1).trim());
-    if (value === undefined) throw new ActionError(`input options: ${name} takes a ${option.type}, not ${JSON.stringify(line.slice(eq + 1).trim())}`);
-    out[name] = value;
-  }
-  return out;
+/** Request problems as the Action's inputs say them. */
+function inputError(problems: readonly RequestProblem[]): ActionError {
+  return new ActionError(
+    problems.map((p) => `input ${p.option === undefined ? "targets" : "options"}: ` +
+      describeProblem(p, (o) => o, (t) => `add ${t} to input targets`)).join("; "),
+  );
 }
 
 function count(diagnostics: Diagnostic[]): { errors: number; warnings: number } {

@@ -25,7 +25,7 @@ export interface Pipeline {
   kind: "Pipeline";
   metadata: Metadata;
   spec: Spec;
-  [k: string]: unknown;
+  [k: `x-${string}`]: unknown;
 }
 export interface Metadata {
   name: Name;

@@ -177,10 +177,20 @@ export async function derivedSchemas(): Promise<{ jsonSchema: string; types: str
     unreachableDefinitions: true,
     style: { printWidth: 110, semi: true, singleQuote: false, trailingComma: "all" },
   });
+  // A pattern field `^x-` is a prefix: TypeScript says that exactly (`x-${string}`), so a named field
+  // added later is not swallowed by an index signature of any string.
+  let typed = generated;
+  for (const { definition, pattern } of facts.patternFields) {
+    const prefix = /^\^([\w-]+)$/.exec(pattern)?.[1];
+    if (!prefix) throw new Error(`#${definition}: the pattern ${pattern} is not a plain prefix, which the types cannot say`);
+    const body = new RegExp(`(export interface ${definition} \\{[^}]*?)\\[k: string\\]: unknown;`);
+    if (!body.test(typed)) throw new Error(`no index signature for the pattern fields of #${definition} in the generated types`);
+    typed = typed.replace(body, `$1[k: \`${prefix}\${string}\`]: unknown;`);
+  }
   const types = [
     "// Generated from schemas/pipeline.cue by scripts/schemas.ts (deno task schema); do not edit.",
     "// A pipeline document as the CUE schema accepts it: what normalize reads once CUE found no error.",
-    generated.replace(/\n \*\n \* This interface was referenced by `Pipeline`'s JSON-Schema\n \* via the `definition` "\w+"\./g, "")
+    typed.replace(/\n \*\n \* This interface was referenced by `Pipeline`'s JSON-Schema\n \* via the `definition` "\w+"\./g, "")
       .replace(/\/\*\*\n \* This interface was referenced by `Pipeline`'s JSON-Schema\n \* via the `definition` "\w+"\.\n \*\/\n/g, "")
       .replace(/ +\/\*\*\n +\* This interface was referenced by `Pipeline`'s JSON-Schema definition\n +\* via the `patternProperty` "[^"]+"\.\n +\*\/\n/g, "")
       .trim(),

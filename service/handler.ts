@@ -148,7 +148,9 @@ export function createHandler(options: ServiceOptions): (request: Request) => Pr
           cue: options.cue,
           registry,
         });
-        if (result.problems.length) throw new RequestError(400, "invalid_option", result.problems.join("; "));
+        if (result.problems.length) {
+          throw new RequestError(400, "invalid_option", result.problems.map((p) => p.message).join("; "));
+        }
         const file = result.files[0];
         const target = file.targets[0];
         const diagnostics = sortDiagnostics([...file.diagnostics, ...target.diagnostics]);

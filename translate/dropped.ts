@@ -6,13 +6,16 @@
  */
 import { diagnostic, type Diagnostic, type Location } from "../compiler/diagnostics.ts";
 import type { PipelineIR } from "../compiler/ir.ts";
+import { SETTING_KEYS } from "../compiler/normalize.ts";
 import type { FieldSupport, FidelityScope } from "../generators/fidelity.ts";
 import type { Generator } from "../generators/generator.ts";
 
 export function droppedSettings(ir: PipelineIR, generator: Generator): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // Settings only (not an id, say), each looked up by name, so a declaration that answers for any name works too.
   const check = (scope: FidelityScope, origins: Readonly<Record<string, Location | undefined>>, owner: string) => {
-    for (const [field, where] of Object.entries(origins)) {
+    for (const field of Object.keys(SETTING_KEYS[scope])) {
+      const where = origins[field];
       const support = (generator.fidelity[scope] as Record<string, FieldSupport | undefined>)[field];
       if (!where || support?.use !== "dropped") continue;
       // The key as the user spelled it: the last step of its path.

@@ -1,22 +1,17 @@
 /**
  * `translate`: the one library function behind every way of translating —
  * the CLI, the GitHub Action and the web service. It resolves the request
- * (target names and aliases, "all", options and which target owns each),
- * then validates each pipeline file and generates each chosen target. Where
- * the files go is the caller's business: it gets them per file and target.
+ * (request.ts: target names and aliases, "all", options and which target owns
+ * each), then validates each pipeline file and generates each chosen target.
+ * Where the files go is the caller's business: it gets them per file and target.
  */
 import type { CueEngine } from "../compiler/cue.ts";
 import { type Diagnostic, hasErrors, isInternal } from "../compiler/diagnostics.ts";
 import type { PipelineIR } from "../compiler/ir.ts";
-import {
-  type Generator,
-  type GeneratorOptions,
-  type GeneratorRegistry,
-  type OutputFile,
-  resolveOptions,
-} from "../generators/generator.ts";
+import type { GeneratorOptions, GeneratorRegistry, OutputFile } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { generate, validate } from "./compile.ts";
+import { type RequestProblem, resolveRequest } from "./request.ts";
 
 export interface PipelineText {
   /** Shown in diagnostics: a path, `<stdin>`, a URL. */
@@ -60,28 +55,10 @@ export interface TranslateResult {
    * chosen target has, a value an option does not take. Nothing was compiled
    * when there is any: the caller's usage error (CLI exit 2, HTTP 400).
    */
-  problems: string[];
+  problems: RequestProblem[];
   /** The canonical names chosen, without repeats (`k8s,kubernetes` is one); empty when `spec.driver` decides. */
   targets: string[];
   files: FileResult[];
-}
-
-/** The request's targets as canonical names, and what is wrong with its targets and options; reads no pipeline. */
-export function resolveRequest(
-  request: Pick<TranslateRequest, "targets" | "options" | "registry">,
-): { targets: string[]; problems: string[] } {
-  const registry = request.registry ?? defaultRegistry();
-  const problems: string[] = [];
-  const targets: string[] = [];
-  const asked = request.targets === "all" ? registry.names() : request.targets ?? [];
-  for (const name of asked) {
-    const generator = registry.get(name);
-    if (!generator) problems.push(`unknown target ${JSON.stringify(name)}; targets: ${registry.names().join(", ")}`);
-    else if (!targets.includes(generator.name)) targets.push(generator.name);
-  }
-  const chosen = (targets.length ? targets : registry.names()).map((name) => registry.get(name)!);
-  problems.push(...optionProblems(request.options ?? {}, chosen, registry));
-  return { targets, problems };
 }
 
 export function translate(request: TranslateRequest): TranslateResult {
@@ -103,26 +80,6 @@ export function translate(request: TranslateRequest): TranslateResult {
     };
   });
   return { problems, targets, files };
-}
-
-/** Each option must belong to a chosen target and take the value given. */
-function optionProblems(options: GeneratorOptions, chosen: readonly Generator[], registry: GeneratorRegistry): string[] {
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    const owners = chosen.filter((g) => g.options?.some((o) => o.name === name));
-    if (!owners.length) {
-      const of = registry.names().filter((t) => registry.get(t)!.options?.some((o) => o.name === name));
-      problems.push(
-        of.length
-          ? `option "${name}" is one of target ${of.join(", ")}, which is not among the targets chosen`
-          : `no target has an option "${name}"`,
-      );
-      continue;
-    }
-    for (const owner of owners) problems.push(...resolveOptions(owner, { [name]: value }).problems);
-  }
-  return [...new Set(problems)];
 }
 
 /** Whether anything in the result is an error (a file that does not validate, or a target that cannot express it). */

@@ -341,7 +341,8 @@ function portClashes(running: ComponentIR[], controlPlanePorts: number[]): Diagn
   const out: Diagnostic[] = [];
   for (const c of running) {
     const mine = new Map<number, Location>();
-    for (const l of listeners(c)) if (!mine.has(l.port)) mine.set(l.port, l.origin);
+    // A port that is both the serving port from env and the health port is reported at the health port.
+    for (const l of listeners(c)) if (!mine.has(l.port)) mine.set(l.port, !l.declared && l.health ? c.health!.portOrigin : l.origin);
     for (const [port, origin] of mine) {
       const other = owner.get(port);
       if (other !== undefined) {

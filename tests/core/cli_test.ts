@@ -97,6 +97,8 @@ Deno.test("cli: -t all -o writes a folder per target; --format json says what ea
   assert(k8s.diagnostics.some((d: { code: string; line: number }) => d.code === "W_TARGET_DROPPED" && d.line === 10));
   const paths = r.written.get("out/all")!.map((f) => f.path);
   assert(paths.includes("docker-compose/docker-compose.yaml"));
+  // The JSON names the files as they were written.
+  assert.deepEqual(parsed.targets.flatMap((t: { files: { path: string }[] }) => t.files.map((f) => f.path)).sort(), [...paths].sort());
   assert(paths.includes("nomad/ports-health.nomad.hcl"));
   assert(paths.some((p) => p.startsWith("kubernetes/04-deployment-")));
 });
@@ -118,9 +120,9 @@ Deno.test("cli: kubernetes prints one multi-document stream on stdout", async ()
 Deno.test("cli: target options are checked: wrong target, wrong type, wrong choice", async () => {
   for (
     const [args, pattern] of [
-      [["-t", "docker-compose", "--nomad-json"], /option "nomad-json" is one of target nomad, which is not among the targets chosen/],
+      [["-t", "docker-compose", "--nomad-json"], /--nomad-json is an option of target nomad; add -t nomad/],
       [["-t", "nomad", "--cpu-mhz-per-core", "fast"], /needs a number/],
-      [["-t", "nomad", "--command-driver", "java"], /one of exec, raw_exec/],
+      [["-t", "nomad", "--command-driver", "java"], /--command-driver of target nomad is one of exec, raw_exec, not "java"/],
       [["-t", "nomad", "--nomad-json"], /writes 2 files; use -o DIR/],
       [["-t", "kubernetes", "--create-namespace=maybe"], /true or false/],
       [["-t", "kubernetes,nomad"], /several targets/],

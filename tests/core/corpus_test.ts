@@ -153,7 +153,7 @@ for (const file of Object.keys(VERDICTS)) {
       assert(result.files.length > 0);
       if (target === "kubernetes") assert.deepEqual(await kubernetesErrors(result.files.map((f) => f.content)), []);
       else if (target === "nomad") for (const f of result.files) assert.deepEqual(await nomadErrors(f.path, f.content), [], f.path);
-      // (shellcheck and bash judge each run.sh in tests/integration/validators_test.ts.)
+      // (shellcheck and bash judge each run.sh in tests/integration/shellcheck_test.ts.)
       else assert.deepEqual(result.files.map((f) => f.path), ["run.sh"]);
     });
   }

@@ -29,7 +29,9 @@ Deno.test("docs: every diagnostic code appears in a golden file or in a test's e
       const url = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
       if (e.isDirectory) await collect(url, only);
       else if (only.test(e.name) && e.name !== "docs_test.ts") {
-        for (const m of (await Deno.readTextFile(url)).matchAll(/\b[EW]_[A-Z_]+\b/g)) seen.add(m[0]);
+        // Code, not comments: a code named only in a comment is expected by nothing.
+        const code = (await Deno.readTextFile(url)).replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+        for (const m of code.matchAll(/\b[EW]_[A-Z_]+\b/g)) seen.add(m[0]);
       }
     }
   };

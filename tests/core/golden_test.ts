@@ -6,7 +6,7 @@
  * ones no fixture makes any more. Every compose file is also checked against
  * the Compose schema, every Kubernetes object against the strict Kubernetes
  * schema, every Nomad job by the HCL parser and Nomad's block table (the
- * shell scripts by shellcheck and bash, in tests/integration/validators_test.ts).
+ * shell scripts by shellcheck and bash, in tests/integration/shellcheck_test.ts).
  */
 import assert from "node:assert/strict";
 const { fail } = assert;

@@ -53,5 +53,6 @@ Deno.test("registry: an own generator's fidelity declaration makes the translato
   const dropped = result.files[0].targets[0].diagnostics.filter((d) => d.code === "W_TARGET_DROPPED");
   assert(dropped.some((d) => /^inventory leaves out replicas of "workers": an inventory lists ids and images only$/.test(d.message)));
   assert(dropped.every((d) => !/ leaves out image /.test(d.message)), "image is declared used");
+  assert(dropped.every((d) => !/ leaves out id /.test(d.message)), "an id is no setting: nothing to leave out");
   assert(dropped.every((d) => d.line > 1 && d.path !== ""), "each at the line the setting was written");
 });

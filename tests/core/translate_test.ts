@@ -9,7 +9,8 @@ import { declareFidelity, dropped } from "../../generators/fidelity.ts";
 import type { Generator } from "../../generators/generator.ts";
 import { defaultRegistry } from "../../generators/mod.ts";
 import { generate, validate } from "../../translate/compile.ts";
-import { hasFailures, hasInternalErrors, resolveRequest, translate } from "../../translate/translate.ts";
+import { hasFailures, hasInternalErrors, translate } from "../../translate/translate.ts";
+import { describeProblem, parseOptionTexts, resolveRequest, targetList } from "../../translate/request.ts";
 import { main } from "../../cli/main.ts";
 import type { Io } from "../../cli/io.ts";
 import { createHandler } from "../../service/handler.ts";
@@ -21,11 +22,28 @@ const commands = await Deno.readTextFile(new URL("fixtures/commands.yaml", ROOT)
 Deno.test("resolveRequest() names targets canonically, once each, and checks options against the targets chosen", () => {
   assert.deepEqual(resolveRequest({ targets: ["k8s", "kubernetes", "compose", "docker"] }), { targets: ["kubernetes", "docker-compose"], problems: [] });
   assert.deepEqual(resolveRequest({ targets: "all" }).targets, ["docker-compose", "kubernetes", "local", "nomad"]);
-  assert.match(resolveRequest({ targets: ["helm"] }).problems[0], /^unknown target "helm"; targets: docker-compose, kubernetes, local, nomad$/);
-  assert.match(resolveRequest({ targets: ["nomad"], options: { "create-namespace": true } }).problems[0], /target kubernetes, which is not among/);
-  assert.match(resolveRequest({ targets: ["nomad"], options: { "command-driver": "java" } }).problems[0], /one of exec, raw_exec/);
+  const first = (r: { problems: { message: string }[] }) => r.problems[0]?.message;
+  assert.match(first(resolveRequest({ targets: ["helm"] })), /^unknown target "helm"; targets: docker-compose, kubernetes, local, nomad$/);
+  const misplaced = resolveRequest({ targets: ["nomad"], options: { "create-namespace": true } }).problems[0];
+  assert.deepEqual(misplaced.ownedBy, ["kubernetes"]);
+  assert.equal(describeProblem(misplaced, (o) => `--${o}`, (t) => `add -t ${t}`), "--create-namespace is an option of target kubernetes; add -t kubernetes");
+  const choice = resolveRequest({ targets: ["nomad"], options: { "command-driver": "java" } }).problems[0];
+  assert.equal(describeProblem(choice, (o) => o, () => ""), 'command-driver of target nomad is one of exec, raw_exec, not "java"');
   assert.deepEqual(resolveRequest({ options: { "create-namespace": true } }).problems, [], "without targets, spec.driver decides: any target's option");
-  assert.match(resolveRequest({ options: { colour: "red" } }).problems[0], /no target has an option "colour"/);
+  assert.match(first(resolveRequest({ options: { colour: "red" } })), /no target has an option "colour"/);
+});
+
+Deno.test("targetList() and parseOptionTexts() read targets and options as the CLI and the Action give them", () => {
+  assert.deepEqual(targetList(" k8s, nomad ,"), ["k8s", "nomad"]);
+  assert.equal(targetList("all"), "all");
+  assert.equal(targetList(""), undefined);
+  const parsed = parseOptionTexts([["cpu-mhz-per-core", "2400"], ["nomad-json", undefined], ["namespace", "etl"], ["create-namespace", "false"]]);
+  assert.deepEqual(parsed, { options: { "cpu-mhz-per-core": 2400, "nomad-json": true, namespace: "etl", "create-namespace": false }, problems: [] });
+  assert.deepEqual(parseOptionTexts([["namespace", undefined], ["max-restarts", "many"], ["nomad-json", "yes"]]).problems.map((p) => p.message), [
+    'option "namespace" needs a string',
+    'option "max-restarts" needs a number, not "many"',
+    'option "nomad-json" needs true or false, not "yes"',
+  ]);
 });
 
 Deno.test("translate() gives each file its validation and each target its files and diagnostics", async () => {

@@ -142,10 +142,14 @@ Deno.test("action: bad inputs fail the step with one clear error, no stack trace
     const cases: [Record<string, string>, RegExp][] = [
       [{ pipelines: "pipelines/*.yaml", mode: "deploy" }, /^::error title=flowctl::input mode must be one of validate, generate, check, not "deploy"$/m],
       [{ pipelines: "" }, /^::error title=flowctl::input pipelines is empty/m],
-      [{ pipelines: "pipelines/*.yaml", targets: "helm" }, /^::error title=flowctl::input targets or options: unknown target "helm"/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "helm" }, /^::error title=flowctl::input targets: unknown target "helm"/m],
       [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "namespace=x\nreplicas=3" }, /^::error title=flowctl::input options: no target has an option "replicas"/m],
-      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "cpu-mhz-per-core=fast" }, /^::error title=flowctl::input options: cpu-mhz-per-core takes a number, not "fast"/m],
-      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "create-namespace=true" }, /^::error title=flowctl::input targets or options: option "create-namespace" is one of target kubernetes/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "cpu-mhz-per-core=fast" }, /^::error title=flowctl::input options: cpu-mhz-per-core needs a number, not "fast"/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "namespace" }, /^::error title=flowctl::input options: namespace needs a string$/m],
+      [
+        { pipelines: "pipelines/*.yaml", targets: "nomad", options: "create-namespace" },
+        /^::error title=flowctl::input options: create-namespace is an option of target kubernetes; add kubernetes to input targets$/m,
+      ],
       [{ pipelines: "missing.yaml" }, /^::error file=missing\.yaml,title=flowctl::cannot read missing\.yaml/m],
       [
         { pipelines: "pipelines/ledger.yaml", mode: "generate", "output-dir": "/proc/flowctl-nope" },
