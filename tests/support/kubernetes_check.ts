@@ -13,7 +13,7 @@ import { parseAllDocuments } from "yaml";
 
 // kubernetes-models' validator loads Node's built-in punycode module (through a URI library), which
 // prints a DeprecationWarning into the test output; it says nothing about flowctl, so it is silenced.
-process.noDeprecation = true;
+(process as { noDeprecation?: boolean }).noDeprecation = true;
 
 const Ajv = AjvModule.default;
 type Json = Record<string, unknown>;
