@@ -2,7 +2,7 @@
 import { InputError } from "./errors.ts";
 import type { Io } from "./io.ts";
 
-export async function readInput(path: string, io: Io): Promise<{ name: string; text: string }> {
+export async function readInput(path: string, io: Io): Promise<{ name: string; text: Uint8Array }> {
   if (path === "-") return { name: "<stdin>", text: await io.readStdin() };
   try {
     return { name: path, text: await io.readFile(path) };

@@ -8,8 +8,9 @@ import type { CueEngine } from "../compiler/cue.ts";
 import type { OutputFile } from "../generators/generator.ts";
 
 export interface Io {
-  readFile(path: string): Promise<string>;
-  readStdin(): Promise<string>;
+  /** A file's bytes (the compiler decodes them, and reports bytes that are not UTF-8). */
+  readFile(path: string): Promise<Uint8Array>;
+  readStdin(): Promise<Uint8Array>;
   /**
    * Writes every file under dir: each to a temporary file first, then all are
    * renamed into place, so a failure while writing leaves none of them.

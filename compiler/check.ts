@@ -7,15 +7,22 @@
 import type { CueEngine } from "./cue.ts";
 import { type Diagnostic, hasErrors } from "./diagnostics.ts";
 import { checkGraph } from "./graph.ts";
-import { checkSchema } from "./schema.ts";
+import { checkSchemas } from "./schema.ts";
 import type { LocatedDocument } from "./source.ts";
 import type { Pipeline } from "../schemas/pipeline_types.ts";
 
 /** A document that passed the schema and the graph checks. */
 export type PipelineDocument = LocatedDocument<Pipeline>;
 
-export function checkDocument(cue: CueEngine, doc: LocatedDocument): { document?: PipelineDocument; diagnostics: Diagnostic[] } {
-  const diagnostics = [...checkSchema(cue, doc), ...checkGraph(doc)];
-  // The one place the data's type is asserted: CUE has just said it matches #Pipeline.
-  return hasErrors(diagnostics) ? { diagnostics } : { document: doc as PipelineDocument, diagnostics };
+/** Checks the documents of one file (CUE sees them all at once); per document, its findings and, when clean, its typed self. */
+export function checkDocuments(
+  cue: CueEngine,
+  docs: readonly LocatedDocument[],
+): { document?: PipelineDocument; diagnostics: Diagnostic[] }[] {
+  const schema = checkSchemas(cue, docs);
+  return docs.map((doc, i) => {
+    const diagnostics = [...schema[i], ...checkGraph(doc)];
+    // The one place the data's type is asserted: CUE has just said it matches #Pipeline.
+    return hasErrors(diagnostics) ? { diagnostics } : { document: doc as PipelineDocument, diagnostics };
+  });
 }

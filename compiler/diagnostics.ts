@@ -16,6 +16,7 @@ export const DIAGNOSTIC_CODES = {
   E_DUPLICATE_KEY: "a mapping has the same key twice",
   E_ALIAS_LIMIT: "aliases expand to too many values (billion laughs)",
   E_TOO_DEEP: "values are nested deeper than flowctl reads",
+  E_TOO_MANY_ENTRIES: "a mapping or list has more entries than flowctl reads",
   E_NOT_A_MAPPING: "a pipeline document must be a mapping",
   // Formats
   E_UNKNOWN_FORMAT: "the apiVersion/kind pair is not a flowctl pipeline",
@@ -26,6 +27,7 @@ export const DIAGNOSTIC_CODES = {
   E_MISSING_FIELD: "a required field is missing",
   E_TYPE: "a value has the wrong type",
   E_VALUE: "a value is out of its allowed range or set",
+  E_ERROR_LIMIT: "so many errors in a large file that flowctl stopped looking for more",
   // Graph
   E_NO_COMPONENTS: "the pipeline has no source and no pipeline component",
   E_DUPLICATE_ID: "two components share one id",

@@ -45,6 +45,15 @@ export function checkGraph(doc: LocatedDocument): Diagnostic[] {
   const at = (path: Path, onKey = false) => locate(doc, path, onKey);
   const components = rawComponents(doc.data);
 
+  // CUE is content with a missing spec (every field of #Spec is optional, so it is as good as {}).
+  if (isRecord(doc.data) && !("spec" in doc.data)) {
+    out.push(diagnostic(
+      "E_MISSING_FIELD",
+      at([]),
+      'required field "spec" is missing at the top level',
+      "add spec: with the pipeline's sources, processors and sinks",
+    ));
+  }
   const count = (key: string) => {
     const list = getAt(doc.data, ["spec", key]);
     return Array.isArray(list) ? list.length : 0;

@@ -2,9 +2,13 @@
  * Stage 1: text → documents. YAML 1.2 and JSON (JSON is read by the same YAML
  * parser, which keeps positions), several documents per file, anchors, aliases
  * and merge keys. Resource limits are part of the contract: a hostile file gets
- * a diagnostic quickly instead of a hang.
+ * a diagnostic quickly instead of a hang, and the work done grows linearly with
+ * the file: duplicate keys are found with a set per mapping (the parser's own
+ * check compares every pair), aliases through an index of anchors built once
+ * per document, and nesting the parser would recurse into for seconds is
+ * refused by a scan of the text before it runs.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Node, parseAllDocuments, type Document } from "yaml";
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node, parseAllDocuments, visit } from "yaml";
 import { diagnostic, type Diagnostic } from "./diagnostics.ts";
 import { formatPath, type LocatedDocument, type Path, type SourceFile, type Span } from "./source.ts";
 
@@ -15,6 +19,19 @@ export const LIMITS = {
   maxAliasNodes: 10_000,
   /** Nesting depth of mappings and sequences. */
   maxDepth: 64,
+  /**
+   * Keys of one mapping, items of one list. CUE's time grows with the square
+   * of these (8,000 keys: over a second), far beyond what any pipeline holds.
+   */
+  maxMapEntries: 2_000,
+  maxListEntries: 10_000,
+  /**
+   * Nesting the text scan refuses before the YAML parser runs: the parser
+   * recurses, and takes seconds, on thousands of levels (`- - - …`, `[[[…`).
+   * Far above maxDepth, so the scan, which only estimates, never refuses a
+   * file the parser would accept.
+   */
+  maxScannedDepth: 1_000,
 };
 
 export interface ParseResult {
@@ -43,9 +60,12 @@ export function parseSource(source: SourceFile): ParseResult {
     return { documents: [], diagnostics: [emptyFile(where(0))] };
   }
 
+  const deep = deepNesting(source.text);
+  if (deep !== undefined) return { documents: [], diagnostics: [tooDeep(where(deep))] };
+
   let yamlDocs: Document.Parsed[];
   try {
-    yamlDocs = parseAllDocuments(source.text, { uniqueKeys: true, prettyErrors: false, strict: true });
+    yamlDocs = parseAllDocuments(source.text, { uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (err) {
     // The parser recurses on nesting; a stack overflow here means a hostile file.
     if (err instanceof RangeError) {
@@ -58,14 +78,12 @@ export function parseSource(source: SourceFile): ParseResult {
   const diagnostics: Diagnostic[] = [];
   for (const doc of yamlDocs) {
     const errors = doc.errors.map((e) =>
-      e.code === "DUPLICATE_KEY"
-        ? diagnostic("E_DUPLICATE_KEY", where(e.pos[0]), firstLine(e.message), "remove or rename one of the keys")
-        : diagnostic(
-          "E_SYNTAX",
-          where(e.pos[0]),
-          firstLine(e.message),
-          isJson ? "fix the JSON syntax at this place" : "fix the YAML syntax at this place (indentation, quotes, colons)",
-        )
+      diagnostic(
+        "E_SYNTAX",
+        where(e.pos[0]),
+        firstLine(e.message),
+        isJson ? "fix the JSON syntax at this place" : "fix the YAML syntax at this place (indentation, quotes, colons)",
+      )
     );
     if (errors.length) {
       diagnostics.push(...errors);
@@ -100,6 +118,51 @@ function tooDeep(where: { file: string; line: number; column: number; path: stri
   );
 }
 
+/**
+ * Where the text nests far deeper than any pipeline, found without parsing:
+ * sequence or key indicators repeated on one line (`- - - x`) and flow
+ * brackets outside quotes and comments. Returns the offset, or undefined. It
+ * may miss deep nesting (then the parser and the walker's limit still apply),
+ * but it counts no level that is not there, bar brackets in text it takes for
+ * code, so it refuses only what is far over maxDepth.
+ */
+function deepNesting(text: string): number | undefined {
+  let flow = 0;
+  let quote: "" | "'" | '"' = "";
+  let lineStart = true;
+  let compact = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "\n") {
+      lineStart = true;
+      compact = 0;
+      continue;
+    }
+    if (quote) {
+      if (ch === "\\" && quote === '"') i++;
+      else if (ch === quote) quote = "";
+      continue;
+    }
+    if (lineStart) {
+      if (ch === " " || ch === "\t") continue;
+      // A sequence or explicit-key indicator: "-" or "?" followed by a blank.
+      if ((ch === "-" || ch === "?") && (text[i + 1] === " " || text[i + 1] === "\t")) {
+        if (++compact > LIMITS.maxScannedDepth) return i;
+        i++;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (ch === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+    } else if (ch === '"' || (ch === "'" && flow > 0)) quote = ch;
+    else if (ch === "[" || ch === "{") {
+      if (++flow > LIMITS.maxScannedDepth) return i;
+    } else if ((ch === "]" || ch === "}") && flow > 0) flow--;
+  }
+  return undefined;
+}
+
 function firstLine(message: string): string {
   return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
 }
@@ -110,14 +173,21 @@ class Walker {
   diagnostics: Diagnostic[] = [];
   private aliasNodes = 0;
   private stopped = false;
+  /** Anchor name → the nodes that carry it, in document order (an alias takes the last before it). */
+  private anchors = new Map<string, Node[]>();
 
-  constructor(private source: SourceFile, private doc: Document.Parsed) {}
+  constructor(private source: SourceFile, doc: Document.Parsed) {
+    visit(doc, (_key, node) => {
+      const anchored = node as Node & { anchor?: string };
+      if (anchored.anchor) this.anchors.get(anchored.anchor)?.push(anchored) ?? this.anchors.set(anchored.anchor, [anchored]);
+    });
+  }
 
   value(node: Node | null, path: Path, depth: number, viaAlias = false, keyOffset?: number): unknown {
     if (this.stopped || node === null) return null;
     if (depth > LIMITS.maxDepth) return this.stop(tooDeep(this.where(node)));
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      const target = this.anchorFor(node.source, node.range![0]);
       if (!target) return null;
       // The alias site is what the user wrote here; children point into the anchor.
       this.record(path, node.range![0], node.range![1], keyOffset);
@@ -134,18 +204,31 @@ class Walker {
     if (!viaAlias || !this.spans.has(formatPath(path))) this.record(path, node.range![0], node.range![1], keyOffset);
     if (isScalar(node)) {
       const v = node.value;
+      // An escape (`"\ud800"`) can make a string no UTF-8 file or output can carry.
+      if (typeof v === "string" && !v.isWellFormed()) return this.stop(notText(this.where(node), path));
       return typeof v === "bigint" ? Number(v) : v;
+    }
+    if ((isSeq(node) || isMap(node)) && node.items.length > (isSeq(node) ? LIMITS.maxListEntries : LIMITS.maxMapEntries)) {
+      const [what, max] = isSeq(node) ? ["items", LIMITS.maxListEntries] : ["keys", LIMITS.maxMapEntries];
+      return this.stop(diagnostic(
+        "E_TOO_MANY_ENTRIES",
+        { ...this.where(node), path: formatPath(path) },
+        `this ${isSeq(node) ? "list" : "mapping"} has ${node.items.length} ${what}, more than the ${max} flowctl reads`,
+        "a pipeline needs far fewer; split it, or move the data into a file the component reads",
+      ));
     }
     if (isSeq(node)) {
       return node.items.map((item, i) => this.value(item as Node, [...path, i], depth + 1, viaAlias));
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
+      const seen = new Map<string, Node | null>();
       const merged: Record<string, unknown>[] = [];
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node | null;
         const key = isScalar(keyNode) ? String(keyNode.value) : keyNode === null ? "" : String(keyNode);
+        if (!key.isWellFormed()) return this.stop(notText(this.where(keyNode), [...path, key]));
         if (key === "<<" && isScalar(keyNode) && keyNode.type === "PLAIN") {
           const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
           for (const s of sources) {
@@ -154,13 +237,37 @@ class Walker {
           }
           continue;
         }
-        out[key] = this.value(pair.value as Node, [...path, key], depth + 1, viaAlias, keyNode?.range?.[0]);
+        if (seen.has(key)) return this.stop(this.duplicateKey(key, seen.get(key)!, keyNode, path));
+        seen.set(key, keyNode);
+        own(out, key, this.value(pair.value as Node, [...path, key], depth + 1, viaAlias, keyNode?.range?.[0]));
       }
       // Merge keys: explicit keys win, then earlier merge sources win.
-      for (const m of merged) for (const [k, v] of Object.entries(m)) if (!(k in out)) out[k] = v;
+      for (const m of merged) for (const [k, v] of Object.entries(m)) if (!Object.hasOwn(out, k)) own(out, k, v);
       return out;
     }
     return null;
+  }
+
+  /** The node an alias names: the last anchor of that name before it, as YAML says. */
+  private anchorFor(name: string, offset: number): Node | undefined {
+    const nodes = this.anchors.get(name) ?? [];
+    let lo = 0, hi = nodes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((nodes[mid].range?.[0] ?? 0) < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return nodes[lo - 1];
+  }
+
+  private duplicateKey(key: string, first: Node | null, second: Node | null, path: Path): Diagnostic {
+    const at = this.source.lines.linePos(first?.range?.[0] ?? 0);
+    return diagnostic(
+      "E_DUPLICATE_KEY",
+      { ...this.where(second), path: formatPath([...path, key]) },
+      `key ${JSON.stringify(key)} appears twice in this mapping (first at line ${at.line})`,
+      "remove or rename one of the keys",
+    );
   }
 
   private record(path: Path, start: number, end: number, key?: number) {
@@ -173,8 +280,22 @@ class Walker {
     return null;
   }
 
-  private where(node: Node) {
-    const pos = this.source.lines.linePos(node.range?.[0] ?? 0);
+  private where(node: Node | null) {
+    const pos = this.source.lines.linePos(node?.range?.[0] ?? 0);
     return { file: this.source.name, line: pos.line, column: pos.col, path: "" };
   }
+}
+
+function notText(where: { file: string; line: number; column: number; path: string }, path: Path): Diagnostic {
+  return diagnostic(
+    "E_SYNTAX",
+    { ...where, path: formatPath(path) },
+    "this string holds an unpaired surrogate escape (\\uD800–\\uDFFF alone), which is no character",
+    "write the character itself, or both halves of its surrogate pair",
+  );
+}
+
+/** Sets an own property, also for keys such as `__proto__` that plain assignment would treat specially. */
+function own(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }

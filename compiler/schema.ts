@@ -4,8 +4,15 @@
  * cue-wasm exports a value and reports only the first error it meets. To report
  * every problem in one run, each error is turned into a diagnostic, the value
  * at fault is repaired in a copy of the data (removed, or replaced by a
- * placeholder for a missing field), and CUE runs again, at most MAX_ROUNDS
- * times. CUE paths (`spec.sources.0.id`) map back to the user's file.
+ * placeholder for a missing field), and CUE runs again. CUE paths
+ * (`v0.spec.sources.0.id`) map back to the user's file.
+ *
+ * All documents of a file are checked in one evaluation; only a document with
+ * an error is evaluated again, alone. CUE's time grows with the data it is
+ * given, so the repair rounds of a file share a budget of data evaluated: a
+ * large file with very many errors gets E_ERROR_LIMIT after the errors found
+ * within it, rather than minutes of rounds. The budget counts bytes, not time,
+ * so the same file always gets the same diagnostics.
  */
 import type { CueEngine } from "./cue.ts";
 import { BUG_HINT, diagnostic, type Diagnostic, type DiagnosticCode, quote } from "./diagnostics.ts";
@@ -14,7 +21,10 @@ import { getAt, isRecord, type LocatedDocument, locate, type Path } from "./sour
 import { PIPELINE_CUE } from "../schemas/pipeline_cue.ts";
 import { schemaIndex, type SchemaIndex } from "./schema_index.ts";
 
+/** Repair rounds of one document. */
 const MAX_ROUNDS = 50;
+/** Bytes of data CUE may evaluate in repair rounds, per file (its first evaluation aside). */
+export const REPAIR_BUDGET = 256 * 1024;
 const ROOT = "v";
 
 let cachedIndex: SchemaIndex | undefined;
@@ -23,20 +33,57 @@ function index(): SchemaIndex {
   return cachedIndex ??= schemaIndex(PIPELINE_CUE);
 }
 
-export function checkSchema(engine: CueEngine, doc: LocatedDocument): Diagnostic[] {
+/** Data as CUE source. CUE refuses a byte order mark (U+FEFF) anywhere in its input, so it is written as an escape. */
+function cueData(data: unknown): string {
+  return JSON.stringify(data).replaceAll("\ufeff", "\\ufeff");
+}
+
+/** Checks every document of a file against #Pipeline; one list of diagnostics per document. */
+export function checkSchemas(engine: CueEngine, docs: readonly LocatedDocument[]): Diagnostic[][] {
+  const results = docs.map((): Diagnostic[] => []);
+  const budget = { left: REPAIR_BUDGET };
+  let pending = docs.map((_, i) => i);
+  while (pending.length) {
+    const source = pending.map((i) => `${ROOT}${i}: #Pipeline & ${cueData(docs[i].data)}`).join("\n");
+    const result = engine.evaluate(`${PIPELINE_CUE}\n${source}\n`);
+    if (!result.error) break;
+    const error = parseCueError(result.error);
+    const at = error && pending.includes(error.doc) ? error.doc : pending[0];
+    pending = pending.filter((i) => i !== at);
+    results[at] = repairRounds(engine, docs[at], at, error?.doc === at ? { ...error, raw: result.error } : undefined, budget);
+  }
+  return results;
+}
+
+/** One document's errors, one repair round each, from the first one already found (when there is one). */
+function repairRounds(
+  engine: CueEngine,
+  doc: LocatedDocument,
+  n: number,
+  first: (CueError & { raw: string }) | undefined,
+  budget: { left: number },
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const data = structuredClone(doc.data);
   const seen = new Set<string>();
   // A value removed for one error must not come back as "missing".
   const reported = new Set<string>();
+  let next: { error?: CueError; raw: string } | undefined = first && { error: first, raw: first.raw };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = engine.evaluate(`${PIPELINE_CUE}\n${ROOT}: #Pipeline & ${JSON.stringify(data)}\n`);
-    if (!result.error) return diagnostics;
-    const error = narrowDisjunction(engine, parseCueError(result.error), data);
+    if (!next) {
+      const json = cueData(data);
+      if (budget.left < json.length) return [...diagnostics, errorLimit(doc, diagnostics.length)];
+      budget.left -= json.length;
+      const result = engine.evaluate(`${PIPELINE_CUE}\n${ROOT}${n}: #Pipeline & ${json}\n`);
+      if (!result.error) return diagnostics;
+      next = { error: parseCueError(result.error), raw: result.error };
+    }
+    const error = narrowDisjunction(engine, next.error, data);
     if (!error) {
-      diagnostics.push(diagnostic("E_INTERNAL", locate(doc, []), `schema check failed: ${result.error}`, BUG_HINT));
+      diagnostics.push(diagnostic("E_INTERNAL", locate(doc, []), `schema check failed: ${next.raw}`, BUG_HINT));
       return diagnostics;
     }
+    next = undefined;
     const found = explain(error, data, doc, index());
     const key = `${found.path.join("\u0000")}|${found.code}`;
     if (seen.has(key) || !repair(data, found)) {
@@ -49,20 +96,33 @@ export function checkSchema(engine: CueEngine, doc: LocatedDocument): Diagnostic
     if (!reported.has(place)) diagnostics.push(found.diagnostic);
     reported.add(place);
   }
-  return diagnostics;
+  return [...diagnostics, errorLimit(doc, diagnostics.length)];
+}
+
+function errorLimit(doc: LocatedDocument, found: number): Diagnostic {
+  return diagnostic(
+    "E_ERROR_LIMIT",
+    locate(doc, []),
+    `flowctl stopped checking this document's structure after ${found} errors, so that a large file with many errors ` +
+      "is still answered quickly; there may be more",
+    "fix these and run flowctl validate again",
+  );
 }
 
 interface CueError {
+  /** The document the error is in (the n of its root `v<n>`). */
+  doc: number;
   path: Path;
   message: string;
 }
 
-/** `v.spec.sources.0.ports.0.containerPort: invalid value 70000 (out of bound <=65535)` */
+/** `v0.spec.sources.0.ports.0.containerPort: invalid value 70000 (out of bound <=65535)` */
 export function parseCueError(text: string): CueError | undefined {
   const line = text.replace(/^cue: marshal error: /, "").split("\n")[0];
-  if (!line.startsWith(ROOT)) return undefined;
+  const root = new RegExp(`^${ROOT}(\\d+)`).exec(line);
+  if (!root) return undefined;
   const path: (string | number)[] = [];
-  let i = ROOT.length;
+  let i = root[0].length;
   while (line[i] === ".") {
     i++;
     if (line[i] === '"') {
@@ -77,7 +137,7 @@ export function parseCueError(text: string): CueError | undefined {
     }
   }
   if (line[i] !== ":") return undefined;
-  return { path, message: line.slice(i + 1).trim() };
+  return { doc: Number(root[1]), path, message: line.slice(i + 1).trim() };
 }
 
 /**
@@ -93,8 +153,8 @@ function narrowDisjunction(engine: CueEngine, error: CueError | undefined, data:
   const actual = getAt(data, path);
   const fitting = alternatives.find((t) => /^#\w+$/.test(t) && idx.isStruct(t) === isRecord(actual));
   if (!fitting || alternatives.length < 2) return error;
-  const inner = parseCueError(engine.evaluate(`${PIPELINE_CUE}\n${ROOT}: ${fitting} & ${JSON.stringify(actual)}\n`).error ?? "");
-  return inner ? { path: [...path, ...inner.path], message: inner.message } : error;
+  const inner = parseCueError(engine.evaluate(`${PIPELINE_CUE}\n${ROOT}0: ${fitting} & ${cueData(actual)}\n`).error ?? "");
+  return inner ? { doc: error.doc, path: [...path, ...inner.path], message: inner.message } : error;
 }
 
 function findClosingQuote(s: string, start: number): number {

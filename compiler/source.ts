@@ -23,6 +23,43 @@ export interface SourceFile {
   lines: LineCounter;
 }
 
+/**
+ * A file's bytes as text, strictly: bytes that are not UTF-8 are an error at
+ * the first of them (1-based line and column, as every position), never
+ * replaced in silence. A byte order mark at the start is dropped, as YAML does.
+ */
+export function decodeText(bytes: Uint8Array): { text: string } | { line: number; column: number; byte: number } {
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    const bad = firstInvalidByte(bytes);
+    const lineStart = bytes.lastIndexOf(0x0a, bad - 1) + 1;
+    let line = 1;
+    for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+    const before = new TextDecoder().decode(bytes.subarray(lineStart, bad)).replace(/^\uFEFF/, "");
+    return { line, column: before.length + 1, byte: bytes[bad] };
+  }
+}
+
+/** The offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
+function firstInvalidByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    const [n, min, max] = b < 0x80 ? [0, 0, 0] : b >= 0xc2 && b <= 0xdf ? [1, 0x80, 0xbf] : b === 0xe0 ? [2, 0xa0, 0xbf]
+      : b === 0xed ? [2, 0x80, 0x9f] : b >= 0xe1 && b <= 0xef ? [2, 0x80, 0xbf] : b === 0xf0 ? [3, 0x90, 0xbf]
+      : b === 0xf4 ? [3, 0x80, 0x8f] : b >= 0xf1 && b <= 0xf3 ? [3, 0x80, 0xbf] : [-1, 0, 0];
+    if (n < 0) return i;
+    // The second byte has the narrow range; the others are plain continuation bytes. A sequence that
+    // breaks off is reported at its first byte.
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? min : 0x80) || c > (k === 1 ? max : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return bytes.length;
+}
+
 export function sourceFile(name: string, text: string): SourceFile {
   const lines = new LineCounter();
   // LineCounter learns line starts from the parser; feed it directly so that

@@ -120,7 +120,7 @@ async function runAction(): Promise<number> {
 
   for (const file of files) {
     say(`::group::${file}\n`);
-    let text: string;
+    let text: Uint8Array;
     try {
       text = await io.readFile(file);
     } catch (err) {

@@ -7,8 +7,8 @@ export function denoIo(): Io {
   let engine: Promise<CueEngine> | undefined;
   const encoder = new TextEncoder();
   return {
-    readFile: (path) => Deno.readTextFile(path),
-    readStdin: () => new Response(Deno.stdin.readable).text(),
+    readFile: (path) => Deno.readFile(path),
+    readStdin: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
     async writeFiles(dir, files) {
       // Every file is written beside its final name first; only when all are there are they renamed
       // into place, so a failure leaves none of them and a reader never sees half a file.

@@ -25,11 +25,11 @@ async function makeDirs(path: string): Promise<void> {
 
 export function nodeIo(): Io {
   return {
-    readFile: (path) => readFile(path, "utf8"),
+    readFile: async (path) => new Uint8Array(await readFile(path)),
     async readStdin() {
       const chunks: Uint8Array[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk);
-      return new TextDecoder().decode(Buffer.concat(chunks));
+      return new Uint8Array(Buffer.concat(chunks));
     },
     async writeFiles(dir, files) {
       // Every file is written beside its final name first; only when all are there are they renamed

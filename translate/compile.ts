@@ -10,9 +10,9 @@ import { diagnostic, type Diagnostic, hasErrors, internalError, sortDiagnostics 
 import type { PipelineIR } from "../compiler/ir.ts";
 import { parseSource } from "../compiler/parse.ts";
 import { upgrade } from "../compiler/upgrade.ts";
-import { checkDocument } from "../compiler/check.ts";
+import { checkDocuments } from "../compiler/check.ts";
 import { normalize } from "../compiler/normalize.ts";
-import { locate, sourceFile } from "../compiler/source.ts";
+import { decodeText, type LocatedDocument, locate, sourceFile } from "../compiler/source.ts";
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { droppedSettings } from "./dropped.ts";
@@ -30,29 +30,51 @@ export interface ValidateResult {
   diagnostics: Diagnostic[];
 }
 
-/** Parses and checks a pipeline file; every problem is a diagnostic. */
-export function validate(text: string, options: ValidateOptions): ValidateResult {
-  const source = sourceFile(options.filename ?? "<input>", text);
+/**
+ * Parses and checks a pipeline file; every problem is a diagnostic. Give it the
+ * file's bytes where you have them: bytes that are not UTF-8 are then an error
+ * at the first of them, where text decoded elsewhere would hold U+FFFD instead.
+ */
+export function validate(input: string | Uint8Array, options: ValidateOptions): ValidateResult {
+  const name = options.filename ?? "<input>";
+  let text: string;
+  if (typeof input === "string") text = input;
+  else {
+    const decoded = decodeText(input);
+    if (!("text" in decoded)) {
+      const where = { file: name, line: decoded.line, column: decoded.column, path: "" };
+      const byte = `0x${decoded.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+      return {
+        pipelines: [],
+        diagnostics: [diagnostic("E_SYNTAX", where, `byte ${byte} is not UTF-8, and flowctl reads UTF-8 text only`, "save the file as UTF-8")],
+      };
+    }
+    text = decoded.text;
+  }
+  const source = sourceFile(name, text);
   const fileStart = { file: source.name, line: 1, column: 1, path: "" };
   const diagnostics: Diagnostic[] = [];
   const pipelines: PipelineIR[] = [];
   try {
     const parsed = parseSource(source);
     diagnostics.push(...parsed.diagnostics);
+    const upgraded: LocatedDocument[] = [];
     for (const doc of parsed.documents) {
-      try {
-        const up = upgrade(doc);
-        diagnostics.push(...up.diagnostics);
-        if (!up.document) continue;
-        const checked = checkDocument(options.cue, up.document);
-        diagnostics.push(...checked.diagnostics);
-        if (checked.document) pipelines.push(normalize(checked.document));
-      } catch (err) {
-        diagnostics.push(internalError(err, locate(doc, []), "checking the pipeline"));
-      }
+      const up = upgrade(doc);
+      diagnostics.push(...up.diagnostics);
+      if (up.document) upgraded.push(up.document);
     }
+    const checked = checkDocuments(options.cue, upgraded);
+    checked.forEach(({ document, diagnostics: found }, i) => {
+      diagnostics.push(...found);
+      try {
+        if (document) pipelines.push(normalize(document));
+      } catch (err) {
+        diagnostics.push(internalError(err, locate(upgraded[i], []), "checking the pipeline"));
+      }
+    });
   } catch (err) {
-    diagnostics.push(internalError(err, fileStart, "reading the file"));
+    diagnostics.push(internalError(err, fileStart, "checking the pipeline"));
   }
   return { pipelines, diagnostics: sortDiagnostics(diagnostics) };
 }
@@ -148,7 +170,7 @@ function ownOptions(generator: Generator, registry: GeneratorRegistry, given: Ge
 }
 
 /** Validates, then generates the target's files for every pipeline in the file. */
-export function compile(text: string, options: CompileOptions): CompileResult {
+export function compile(text: string | Uint8Array, options: CompileOptions): CompileResult {
   const checked = validate(text, options);
   const generated = generate(checked.pipelines, options);
   const diagnostics = sortDiagnostics([...checked.diagnostics, ...generated.diagnostics]);

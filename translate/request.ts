@@ -5,13 +5,8 @@
  * read targets and options in their own syntax and hand them here, so they
  * accept and refuse the same things; each words a problem in its own terms.
  */
-import {
-  type Generator,
-  type GeneratorOptions,
-  type GeneratorRegistry,
-  parseOptionText,
-  resolveOptions,
-} from "../generators/generator.ts";
+import type { Generator, GeneratorRegistry } from "../generators/generator.ts";
+import { describeOption, type GeneratorOptions, parseOptionText, resolveOptions } from "../generators/options.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 
 /** What is wrong with a request. Messages about an option start with `option "<name>"`. */
@@ -61,7 +56,7 @@ export function parseOptionTexts(
     const value = text === undefined ? (option.type === "boolean" ? true : undefined) : parseOptionText(option, text);
     if (value === undefined) {
       problems.push({
-        message: `option ${JSON.stringify(name)} needs ${option.type === "boolean" ? "true or false" : `a ${option.type}`}` +
+        message: `option ${JSON.stringify(name)} needs ${option.type === "boolean" ? "true or false" : describeOption(option)}` +
           (text === undefined ? "" : `, not ${JSON.stringify(text)}`),
         option: name,
       });

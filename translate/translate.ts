@@ -16,7 +16,8 @@ import { type RequestProblem, resolveRequest } from "./request.ts";
 export interface PipelineText {
   /** Shown in diagnostics: a path, `<stdin>`, a URL. */
   name: string;
-  text: string;
+  /** The file's content; its bytes where the caller has them, so that bytes that are not UTF-8 are reported. */
+  text: string | Uint8Array;
 }
 
 export interface TranslateRequest {

@@ -73,11 +73,11 @@ export const kubernetes: Generator = {
   aliases: ["k8s"],
   description: "Kubernetes manifests (Deployments, Services, PersistentVolumeClaims)",
   options: [
-    { name: "namespace", type: "string", description: "namespace of every object (default: metadata.namespace, else default)" },
+    { name: "namespace", type: "dns-label", description: "namespace of every object (default: metadata.namespace, else default)" },
     { name: "create-namespace", type: "boolean", description: "also emit the Namespace object (never for default)", default: false },
-    { name: "volume-size", type: "string", description: "storage request of each PersistentVolumeClaim", default: "1Gi" },
-    { name: "storage-class", type: "string", description: "storageClassName of each claim (default: the cluster's default)" },
-    { name: "cluster-domain", type: "string", description: "the cluster's DNS domain, in Service addresses", default: "cluster.local" },
+    { name: "volume-size", type: "quantity", description: "storage request of each PersistentVolumeClaim", default: "1Gi" },
+    { name: "storage-class", type: "dns-subdomain", description: "storageClassName of each claim (default: the cluster's default)" },
+    { name: "cluster-domain", type: "dns-subdomain", description: "the cluster's DNS domain, in Service addresses", default: "cluster.local" },
   ],
   fidelity,
   generate,
@@ -99,7 +99,6 @@ const ORDER: Record<string, string> = { Namespace: "01", PersistentVolumeClaim: 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const QUANTITY = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE]|)$/;
 
 interface K8sObject {
   apiVersion: string;
@@ -129,9 +128,6 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const diagnostics: Diagnostic[] = [];
   const namespace = chooseNamespace(ir, options, diagnostics);
   const claimSize = String(options["volume-size"]);
-  if (!QUANTITY.test(claimSize)) {
-    diagnostics.push(diagnostic("E_TARGET_OPTION", { ...ir.origin, path: "" }, `volume-size ${JSON.stringify(claimSize)} is not a Kubernetes quantity`, "write it like 1Gi or 500Mi"));
-  }
   const storageClass = options["storage-class"] as string | undefined;
   const { names, diagnostics: clashes } = assignNames(ir, "Kubernetes", dnsLabel, reservedNames(ir));
   diagnostics.push(...clashes);

@@ -99,7 +99,14 @@ export const nomad: Generator = {
     { name: "namespace", type: "string", description: "the job's namespace (default: metadata.namespace, else Nomad's default)" },
     { name: "service-provider", type: "string", description: "service discovery", choices: ["nomad", "consul"], default: "nomad" },
     { name: "command-driver", type: "string", description: "driver of command-only components", choices: ["exec", "raw_exec"], default: "exec" },
-    { name: "cpu-mhz-per-core", type: "number", description: "MHz reserved per CPU core of a resources quantity", default: 1000 },
+    {
+      name: "cpu-mhz-per-core",
+      type: "integer",
+      minimum: 1,
+      maximum: 1_000_000,
+      description: "MHz reserved per CPU core of a resources quantity",
+      default: 1000,
+    },
     { name: "nomad-json", type: "boolean", description: "also write the API JSON form (<job>.nomad.json)", default: false },
   ],
   fidelity,
@@ -132,9 +139,6 @@ interface Context {
 function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const diagnostics: Diagnostic[] = [];
   const mhzPerCore = options["cpu-mhz-per-core"] as number;
-  if (!(mhzPerCore > 0)) {
-    diagnostics.push(diagnostic("E_TARGET_OPTION", { ...ir.origin, path: "" }, `cpu-mhz-per-core must be above 0, not ${mhzPerCore}`, "e.g. --cpu-mhz-per-core 2400"));
-  }
   const jobId = dnsLabel(ir.name);
   const groups = assignNames(ir, "Nomad group", dnsLabel, reservedNames(ir));
   diagnostics.push(...groups.diagnostics);

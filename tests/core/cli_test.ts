@@ -11,14 +11,20 @@ interface Run {
   written: Map<string, OutputFile[]>;
 }
 
-async function run(args: string[], files: Record<string, string> = {}, stdin = "", tree = new Map<string, string>()): Promise<Run> {
+async function run(
+  args: string[],
+  files: Record<string, string | Uint8Array> = {},
+  stdin = "",
+  tree = new Map<string, string>(),
+): Promise<Run> {
   const out = { stdout: "", stderr: "", written: new Map<string, OutputFile[]>() };
   const io: Io = {
     readFile: (path) => {
-      if (path in files) return Promise.resolve(files[path]);
-      return Deno.readTextFile(new URL(path, ROOT));
+      const given = files[path];
+      if (given !== undefined) return Promise.resolve(typeof given === "string" ? new TextEncoder().encode(given) : given);
+      return Deno.readFile(new URL(path, ROOT));
     },
-    readStdin: () => Promise.resolve(stdin),
+    readStdin: () => Promise.resolve(new TextEncoder().encode(stdin)),
     writeFiles: (dir, f) => Promise.resolve(void out.written.set(dir, f)),
     stdout: (t) => void (out.stdout += t),
     stderr: (t) => void (out.stderr += t),
@@ -121,8 +127,16 @@ Deno.test("cli: target options are checked: wrong target, wrong type, wrong choi
   for (
     const [args, pattern] of [
       [["-t", "docker-compose", "--nomad-json"], /--nomad-json is an option of target nomad; add -t nomad/],
-      [["-t", "nomad", "--cpu-mhz-per-core", "fast"], /needs a number/],
-      [["-t", "nomad", "--command-driver", "java"], /--command-driver of target nomad is one of exec, raw_exec, not "java"/],
+      [["-t", "nomad", "--cpu-mhz-per-core", "fast"], /--cpu-mhz-per-core needs an integer from 1 to 1000000, not "fast"/],
+      [["-t", "nomad", "--cpu-mhz-per-core", "1e308"], /--cpu-mhz-per-core of target nomad takes an integer from 1 to 1000000/],
+      [["-t", "local", "--max-restarts", "2.5"], /--max-restarts of target local takes an integer from 0 to 1000, not 2\.5/],
+      [["-t", "local", "--stop-grace", "-5"], /--stop-grace of target local takes an integer from 0 to 3600/],
+      [["-t", "local", "--health-timeout", "1e20"], /--health-timeout of target local takes an integer from 1 to 86400/],
+      [["-t", "local", "--control-plane-http-port", "99999"], /--control-plane-http-port of target local takes a port number/],
+      [["-t", "kubernetes", "--volume-size", "-1Gi"], /--volume-size of target kubernetes takes a Kubernetes quantity/],
+      [["-t", "kubernetes", "--cluster-domain", "a..b"], /--cluster-domain of target kubernetes takes a DNS name/],
+      [["-t", "kubernetes", "--storage-class", "${x}"], /--storage-class of target kubernetes takes a DNS name/],
+      [["-t", "nomad", "--command-driver", "java"], /--command-driver of target nomad takes one of exec, raw_exec, not "java"/],
       [["-t", "nomad", "--nomad-json"], /writes 2 files; use -o DIR/],
       [["-t", "kubernetes", "--create-namespace=maybe"], /true or false/],
       [["-t", "kubernetes,nomad"], /several targets/],
@@ -182,7 +196,7 @@ Deno.test("cli: controlplane and run reject bad options as usage errors (exit 2)
     [["controlplane", "--db", "x.db", "--in-memory"], /use --db PATH or --in-memory, not both/],
     [["controlplane", "extra"], /controlplane takes no arguments/],
     [["run"], /run needs one FILE/],
-    [["run", "--max-restarts", "many", "fixtures/commands.yaml"], /--max-restarts needs a number, not "many"/],
+    [["run", "--max-restarts", "many", "fixtures/commands.yaml"], /--max-restarts needs an integer from 0 to 1000, not "many"/],
     [["run", "--namespace", "x", "fixtures/commands.yaml"], /unknown option "--namespace"/],
   ];
   for (const [args, pattern] of cases) {
@@ -232,3 +246,14 @@ Deno.test("cli: translate --check exits 0 when DIR matches, 1 with a unified dif
   assert.equal((await run(["translate", "-f", "fixtures/linear.yaml", "--check"])).code, 2, "--check needs -o");
 });
 
+
+Deno.test("cli: a file that is not UTF-8 is E_SYNTAX at the offending byte (exit 1), never read with U+FFFD", async () => {
+  const text = new TextEncoder().encode("apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: \"caf");
+  const bytes = new Uint8Array([...text, 0xe9, ...new TextEncoder().encode('"}\nspec: {sources: [{id: s, image: i}]}\n')]);
+  for (const args of [["validate", "latin1.yaml"], ["translate", "-f", "latin1.yaml"]]) {
+    const r = await run(args, { "latin1.yaml": bytes });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^latin1\.yaml:3:22 error E_SYNTAX: byte 0xE9 is not UTF-8/m);
+    assert.equal(r.stdout, "");
+  }
+});

@@ -63,3 +63,105 @@ Deno.test("validate() survives a CUE evaluator that reports an unparseable error
   });
   assert.deepEqual(result.diagnostics.map((d) => d.code), ["E_INTERNAL", "W_UNCONSUMED"]);
 });
+
+// Issue 12's findings, one regression each.
+
+const HEAD = "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: x}\n";
+
+Deno.test("validate() reports a document without spec as E_MISSING_FIELD at the document, not a crash", async () => {
+  const result = validate(HEAD, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.line, d.column, d.message]), [
+    ["E_MISSING_FIELD", 1, 1, 'required field "spec" is missing at the top level'],
+  ]);
+});
+
+Deno.test("validate() reads a mapping of 50,000 keys and 60,000 aliases as E_TOO_MANY_ENTRIES, not minutes of work", async () => {
+  const keys = Array.from({ length: 50_000 }, (_, i) => `        K${i}: v`).join("\n");
+  assert.deepEqual(await codes(`${HEAD}spec:\n  sources:\n    - id: s\n      image: i\n      env:\n${keys}\n`), ["E_TOO_MANY_ENTRIES"]);
+  const aliases = Array.from({ length: 60_000 }, (_, i) => `  - *a${i % 10}`).join("\n");
+  const anchors = Array.from({ length: 10 }, (_, i) => `x-${i}: &a${i} v${i}`).join("\n");
+  assert.deepEqual(await codes(`${anchors}\nlist:\n${aliases}\n`), ["E_TOO_MANY_ENTRIES"]);
+});
+
+Deno.test("validate() refuses a megabyte of '- ' as E_TOO_DEEP before the YAML parser recurses", async () => {
+  const result = validate("- ".repeat(512 * 1024), { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.line]), [["E_TOO_DEEP", 1]]);
+});
+
+Deno.test("validate() resolves each alias to the last anchor of its name before it, also when a name is reused", async () => {
+  const text = `${HEAD}x-a: &img first/image:1\nx-b: &img second/image:2\nspec:\n  sources: [{id: s, image: *img}]\n  sinks: [{id: t, image: *img, inputs: [s]}]\n`;
+  const result = validate(text, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(result.pipelines[0].components.map((c) => c.image), ["second/image:2", "second/image:2"]);
+});
+
+Deno.test("validate() reports a duplicate key at the second one, naming the first, also among 10,000 keys", async () => {
+  const keys = Array.from({ length: 1_500 }, (_, i) => `        K${i}: v`).join("\n");
+  const result = validate(`${HEAD}spec:\n  sources:\n    - id: s\n      image: i\n      env:\n${keys}\n        K7: again\n`, {
+    filename: "p.yaml",
+    cue: await cue(),
+  });
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.line, d.path, d.message]), [
+    ["E_DUPLICATE_KEY", 1509, "spec.sources[0].env.K7", 'key "K7" appears twice in this mapping (first at line 16)'],
+  ]);
+});
+
+Deno.test("validate() keeps a key named __proto__ as data, without touching any prototype", async () => {
+  const result = validate(`${HEAD}spec:\n  sources:\n    - id: s\n      image: i\n      env: {__proto__: polluted, A: b}\n`, {
+    filename: "p.yaml",
+    cue: await cue(),
+  });
+  assert.deepEqual(Object.keys(result.pipelines[0].components[0].env), ["A", "__proto__"]);
+  assert.equal(result.pipelines[0].components[0].env.__proto__.value, "polluted");
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+Deno.test("validate() stops repairing a large file with very many errors at E_ERROR_LIMIT, and says so", async () => {
+  const components = Array.from({ length: 2_000 }, (_, i) => `    - {id: s${i}, image: i, replicas: -1}`).join("\n");
+  const result = validate(`${HEAD}spec:\n  sources:\n${components}\n`, { filename: "p.yaml", cue: await cue() });
+  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+  assert.ok(errors.filter((c) => c === "E_VALUE").length >= 3, errors.join());
+  assert.equal(errors.filter((c) => c === "E_ERROR_LIMIT").length, 1);
+  // The same file always gets the same diagnostics: the budget counts bytes, not time.
+  const again = validate(`${HEAD}spec:\n  sources:\n${components}\n`, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(again.diagnostics, result.diagnostics);
+});
+
+Deno.test("validate() checks a file of 1,000 documents, every one, in few CUE evaluations", async () => {
+  let evaluations = 0;
+  const engine = await cue();
+  const counting = { ...engine, evaluate: (source: string) => (evaluations++, engine.evaluate(source)) };
+  const docs = Array.from({ length: 1000 }, (_, i) => `---\n${HEAD.replace("name: x", `name: p${i}`)}spec: {sources: [{id: s, image: i${i === 500 ? ", replicas: -1" : ""}}]}\n`);
+  const result = validate(docs.join(""), { filename: "p.yaml", cue: counting });
+  assert.equal(result.pipelines.length, 999);
+  assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.path]), [["E_VALUE", "spec.sources[0].replicas"]]);
+  assert.ok(evaluations <= 4, `${evaluations} CUE evaluations`);
+});
+
+Deno.test("validate() keeps a byte order mark (U+FEFF) inside a value byte for byte", async () => {
+  const result = validate(`${HEAD}spec:\n  sources:\n    - id: s\n      image: "i\ufeffx"\n      env: {A: "b\ufeffc"}\n`, {
+    filename: "p.yaml",
+    cue: await cue(),
+  });
+  assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.equal(result.pipelines[0].components[0].image, "i\ufeffx");
+  assert.equal(result.pipelines[0].components[0].env.A.value, "b\ufeffc");
+});
+
+Deno.test("validate() reports bytes that are not UTF-8 as E_SYNTAX at the first of them", async () => {
+  const bytes = new Uint8Array([...new TextEncoder().encode(`${HEAD}spec:\n  sources: [{id: s, image: "é`), 0xc3, 0x22, 0x7d, 0x5d, 0x0a]);
+  const result = validate(bytes, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.line, d.column, d.message]), [
+    ["E_SYNTAX", 5, 30, "byte 0xC3 is not UTF-8, and flowctl reads UTF-8 text only"],
+  ]);
+  // A byte order mark at the start is no error.
+  const bom = validate(new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(`${HEAD}spec: {sources: [{id: s, image: i}]}\n`)]), {
+    filename: "p.yaml",
+    cue: await cue(),
+  });
+  assert.equal(bom.pipelines.length, 1);
+});
+
+Deno.test("validate() reports a string with an unpaired surrogate escape as E_SYNTAX at its line", async () => {
+  const result = validate(`${HEAD}spec:\n  sources: [{id: s, image: "a\\ud800b"}]\n`, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.line]), [["E_SYNTAX", 5]]);
+});

@@ -28,7 +28,7 @@ Deno.test("resolveRequest() names targets canonically, once each, and checks opt
   assert.deepEqual(misplaced.ownedBy, ["kubernetes"]);
   assert.equal(describeProblem(misplaced, (o) => `--${o}`, (t) => `add -t ${t}`), "--create-namespace is an option of target kubernetes; add -t kubernetes");
   const choice = resolveRequest({ targets: ["nomad"], options: { "command-driver": "java" } }).problems[0];
-  assert.equal(describeProblem(choice, (o) => o, () => ""), 'command-driver of target nomad is one of exec, raw_exec, not "java"');
+  assert.equal(describeProblem(choice, (o) => o, () => ""), 'command-driver of target nomad takes one of exec, raw_exec, not "java"');
   assert.deepEqual(resolveRequest({ options: { "create-namespace": true } }).problems, [], "without targets, spec.driver decides: any target's option");
   assert.match(first(resolveRequest({ options: { colour: "red" } })), /no target has an option "colour"/);
 });
@@ -40,8 +40,8 @@ Deno.test("targetList() and parseOptionTexts() read targets and options as the C
   const parsed = parseOptionTexts([["cpu-mhz-per-core", "2400"], ["nomad-json", undefined], ["namespace", "etl"], ["create-namespace", "false"]]);
   assert.deepEqual(parsed, { options: { "cpu-mhz-per-core": 2400, "nomad-json": true, namespace: "etl", "create-namespace": false }, problems: [] });
   assert.deepEqual(parseOptionTexts([["namespace", undefined], ["max-restarts", "many"], ["nomad-json", "yes"]]).problems.map((p) => p.message), [
-    'option "namespace" needs a string',
-    'option "max-restarts" needs a number, not "many"',
+    "option \"namespace\" needs a DNS label: lower-case letters, digits and '-', at most 63",
+    'option "max-restarts" needs an integer from 0 to 1000, not "many"',
     'option "nomad-json" needs true or false, not "yes"',
   ]);
 });
@@ -110,13 +110,14 @@ Deno.test("a throw inside a generator becomes E_INTERNAL at the component it was
 
 Deno.test("a throw while checking becomes E_INTERNAL at the document, and every entry point says it is a bug", async () => {
   const checked = validate(linear, { filename: "linear.yaml", cue: throwingCue });
-  assert.deepEqual(checked.diagnostics.map((d) => [d.code, d.file, d.line, d.path]), [["E_INTERNAL", "linear.yaml", 2, ""]], "at the document (after its comment)");
+  // CUE checks a file's documents together, so the file is the place.
+  assert.deepEqual(checked.diagnostics.map((d) => [d.code, d.file, d.line, d.path]), [["E_INTERNAL", "linear.yaml", 1, ""]]);
   assert.match(checked.diagnostics[0].message, /^checking the pipeline failed: TypeError: cannot read properties of undefined$/);
 
   // The CLI exits 70, not 1 (invalid input) or 2 (usage).
   let stderr = "";
   const io = {
-    readFile: () => Promise.resolve(linear),
+    readFile: () => Promise.resolve(new TextEncoder().encode(linear)),
     stdout: () => {},
     stderr: (t: string) => void (stderr += t),
     env: () => undefined,

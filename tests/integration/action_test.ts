@@ -136,6 +136,19 @@ Deno.test("action: generate writes each pipeline × target, lists the files, and
   }
 });
 
+Deno.test("action: a pipeline file that is not UTF-8 is annotated at its offending byte", async () => {
+  const ws = await workspace();
+  try {
+    const bytes = [...new TextEncoder().encode("apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: \"caf"), 0xe9];
+    await Deno.writeFile(`${ws}/pipelines/latin1.yaml`, new Uint8Array([...bytes, ...new TextEncoder().encode('"}\n')]));
+    const step = await runStep(ws, { pipelines: "pipelines/latin1.yaml" });
+    assert.equal(step.code, 1);
+    assert.match(step.stdout, /^::error file=pipelines\/latin1\.yaml,line=3,col=22,title=flowctl E_SYNTAX::byte 0xE9 is not UTF-8/m);
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
 Deno.test("action: bad inputs fail the step with one clear error, no stack trace", async () => {
   const ws = await workspace();
   try {
@@ -144,8 +157,8 @@ Deno.test("action: bad inputs fail the step with one clear error, no stack trace
       [{ pipelines: "" }, /^::error title=flowctl::input pipelines is empty/m],
       [{ pipelines: "pipelines/*.yaml", targets: "helm" }, /^::error title=flowctl::input targets: unknown target "helm"/m],
       [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "namespace=x\nreplicas=3" }, /^::error title=flowctl::input options: no target has an option "replicas"/m],
-      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "cpu-mhz-per-core=fast" }, /^::error title=flowctl::input options: cpu-mhz-per-core needs a number, not "fast"/m],
-      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "namespace" }, /^::error title=flowctl::input options: namespace needs a string$/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "cpu-mhz-per-core=fast" }, /^::error title=flowctl::input options: cpu-mhz-per-core needs an integer from 1 to 1000000, not "fast"/m],
+      [{ pipelines: "pipelines/*.yaml", targets: "nomad", options: "namespace" }, /^::error title=flowctl::input options: namespace needs a DNS label/m],
       [
         { pipelines: "pipelines/*.yaml", targets: "nomad", options: "create-namespace" },
         /^::error title=flowctl::input options: create-namespace is an option of target kubernetes; add kubernetes to input targets$/m,
