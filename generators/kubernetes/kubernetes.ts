@@ -41,14 +41,14 @@ const fidelity: Fidelity = {
   },
   component: {
     image: partly("container `image`", "a component with only a command is E_TARGET_UNSUPPORTED"),
-    command: used("container `command`"),
-    args: used("container `args`"),
+    command: used("container `command` (`$` written `$$`)"),
+    args: used("container `args` (`$` written `$$`)"),
     inputs: used("`FLOWCTL_INPUTS`, `FLOWCTL_INPUT_<ID>` as `<service>.<namespace>.svc.<cluster-domain>:<port>`"),
     dependsOn: dropped(
       "Kubernetes starts all Deployments at once and has no start order between them",
       "let the component retry until what it depends on answers (readiness probes keep unready Services empty)",
     ),
-    env: used("container `env`, in key order, with FLOW_CONFIG_* and the FLOWCTL_* wiring"),
+    env: used("container `env`, in key order, with FLOW_CONFIG_* and the FLOWCTL_* wiring; `$` written `$$`, so Kubernetes expands nothing"),
     ports: partly(
       "container ports and the Service's ports (`port` = `targetPort` = `containerPort`)",
       "`hostPort` is not published (W_TARGET_DROPPED; use kubectl port-forward)",
@@ -211,7 +211,7 @@ function controlPlaneObjects(ctx: Context): K8sObject[] {
       container: {
         name: "control-plane",
         image: cp.image,
-        args: controlPlaneCommand(cp),
+        args: controlPlaneCommand(cp).map(literal),
         ports: [{ name: "grpc", containerPort: cp.port }],
         readinessProbe: { tcpSocket: { port: cp.port }, periodSeconds: cp.probe.intervalSeconds },
         volumeMounts: [{ name: "data", mountPath: CONTROL_PLANE_DATA }],
@@ -261,9 +261,9 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
       container: {
         name,
         image: c.image,
-        command: c.command,
-        args: c.args,
-        env: Object.entries(wired.env).map(([k, v]) => ({ name: k, value: v })),
+        command: c.command?.map(literal),
+        args: c.args.map(literal),
+        env: Object.entries(wired.env).map(([k, v]) => ({ name: k, value: literal(v) })),
         ports: containerPorts(served),
         resources: c.resources && compact({ requests: quantities(c.resources.requests), limits: quantities(c.resources.limits) }),
         readinessProbe: c.health && httpProbe(c.health),
@@ -275,6 +275,15 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
     comment,
   });
   return objects;
+}
+
+/**
+ * Kubernetes expands `$(VAR)` in a container's command, args and env values,
+ * and turns `$$` into `$`; writing every `$` as `$$` makes each value reach the
+ * container exactly as written (`$(HOME)` stays `$(HOME)`, `$$5` stays `$$5`).
+ */
+function literal(value: string): string {
+  return value.replaceAll("$", "$$$$");
 }
 
 function files(objects: K8sObject[], pipelineComment: string[]): OutputFile[] {

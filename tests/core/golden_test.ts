@@ -16,7 +16,9 @@ import { compile, generate, validate } from "../../translate/compile.ts";
 import { formatDiagnostic, sortDiagnostics } from "../../compiler/diagnostics.ts";
 import { defaultRegistry } from "../../generators/mod.ts";
 import { composeErrors } from "../support/compose_schema.ts";
-import { kubernetesErrors } from "../support/kubernetes_check.ts";
+import { containerAsSeen, kubernetesErrors } from "../support/kubernetes_check.ts";
+import { dnsLabel } from "../../compiler/format.ts";
+import type { PipelineIR } from "../../compiler/ir.ts";
 import { nomadErrors } from "../support/nomad_check.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
 
@@ -95,6 +97,8 @@ for (const fixture of await fixtureFiles("fixtures")) {
         const folders = Map.groupBy(result.files, (f) => f.path.includes("/") ? f.path.slice(0, f.path.indexOf("/")) : "");
         for (const [folder, files] of folders) {
           assert.deepEqual(await kubernetesErrors(files.map((f) => f.content)), [], `kubernetes objects of ${name}/${folder}`);
+          const ir = result.pipelines.find((p) => p.name === folder) ?? result.pipelines[0];
+          checkKubernetesValues(files.map((f) => f.content), ir);
         }
       }
       if (result.diagnostics.length) await check(`${name}/${target}/diagnostics.txt`, diagnosticsText(result.diagnostics));
@@ -147,6 +151,26 @@ Deno.test("golden: validate() accepts every valid fixture", async () => {
     assert.equal(result.diagnostics.filter((d) => d.severity === "error").length, 0, fixture);
   }
 });
+
+/** Every env value, command word and argument reaches the container as written, after Kubernetes' `$(…)` expansion. */
+function checkKubernetesValues(contents: string[], ir: PipelineIR) {
+  const containers = new Map<string, { command?: string[]; args?: string[]; env?: { name: string; value: string }[] }>();
+  for (const content of contents) {
+    const object = parse(content);
+    if (object.kind === "Deployment") for (const c of object.spec.template.spec.containers) containers.set(c.name, c);
+  }
+  for (const c of ir.components) {
+    const container = containers.get(dnsLabel(c.id));
+    if (!container) continue;
+    const seen = containerAsSeen(container);
+    for (const [key, { value }] of Object.entries(c.env)) {
+      if (key === "ENABLE_FLOWCTL" || key === "FLOWCTL_ENDPOINT") continue; // flowctl's own, replaced with a warning
+      assert.equal(seen.env[key], value, `${c.id}: env ${key} as the container sees it`);
+    }
+    assert.deepEqual(seen.command, c.command, `${c.id}: command as the container sees it`);
+    assert.deepEqual(seen.args ?? [], c.args, `${c.id}: args as the container sees them`);
+  }
+}
 
 /** Env values read back from the YAML (as YAML 1.2 and 1.1 readers do) equal the IR's, after compose's $$ unescaping. */
 function checkEnvRoundTrip(content: string, ir: { components: { id: string; env: Record<string, { value: string }> }[] }) {

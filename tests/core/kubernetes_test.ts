@@ -1,5 +1,6 @@
 /** Kubernetes behaviour the goldens do not show on their own: options, names, selectors, and that the checker bites. */
 import assert from "node:assert/strict";
+import { kubernetesExpand } from "../support/kubernetes_check.ts";
 import { parseAllDocuments } from "yaml";
 import { compile } from "../../translate/compile.ts";
 import { defaultRegistry, kubernetes } from "../../generators/mod.ts";
@@ -101,4 +102,19 @@ Deno.test("kubernetes: files come in apply order, and concat makes one multi-doc
   const stream = kubernetes.concat!(r.files);
   assert.equal(parseAllDocuments(stream).length, r.files.length);
   assert.deepEqual(await kubernetesErrors([stream]), []);
+});
+
+Deno.test("kubernetesExpand() follows Kubernetes' rules, so the round trip in the golden test can fail", () => {
+  const env = new Map([["A", "1"]]);
+  const cases: [string, string][] = [
+    ["$(A)", "1"],
+    ["$$(A)", "$(A)"],
+    ["$(B)", "$(B)"],
+    ["$$5", "$5"],
+    ["$5", "$5"],
+    ["x$", "x$"],
+    ["$(A", "$(A"],
+    ["$$$$", "$$"],
+  ];
+  for (const [input, seen] of cases) assert.equal(kubernetesExpand(input, env), seen, input);
 });

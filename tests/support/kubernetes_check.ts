@@ -151,3 +151,49 @@ function crossReferences(objects: Any[]): string[] {
   }
   return errors;
 }
+
+/**
+ * What Kubernetes makes of a container's command, args and env values before
+ * the container sees them: `$(NAME)` becomes the value of env var NAME when it
+ * is defined, `$$` becomes `$`, anything else is kept (an unfinished `$(` too).
+ * Written after k8s.io/kubernetes third_party/forked/golang/expansion.
+ */
+export function kubernetesExpand(input: string, defined: ReadonlyMap<string, string>): string {
+  let out = "";
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] !== "$" || i + 1 >= input.length) {
+      out += input[i];
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === "$") {
+      out += "$";
+      i++;
+    } else if (next === "(") {
+      const close = input.indexOf(")", i + 2);
+      if (close < 0) {
+        out += "$(";
+        i++;
+      } else {
+        const name = input.slice(i + 2, close);
+        out += defined.get(name) ?? `$(${name})`;
+        i = close;
+      }
+    } else {
+      out += "$" + next;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A Deployment container's command, args and env as the container sees them (env refers only to vars before it). */
+export function containerAsSeen(container: { command?: string[]; args?: string[]; env?: { name: string; value: string }[] }) {
+  const env = new Map<string, string>();
+  for (const e of container.env ?? []) env.set(e.name, kubernetesExpand(e.value, env));
+  return {
+    command: container.command?.map((c) => kubernetesExpand(c, env)),
+    args: container.args?.map((a) => kubernetesExpand(a, env)),
+    env: Object.fromEntries(env),
+  };
+}

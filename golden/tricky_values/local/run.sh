@@ -166,12 +166,13 @@ start_container src on-failure flowctl-tricky-values-src env -- \
   'FLOWCTL_COMPONENT_ID=src' \
   'FLOWCTL_ENDPOINT=127.0.0.1:8080' \
   'FLOWCTL_HEARTBEAT_INTERVAL=10s' \
+  $'K8S_REF=$(FLOWCTL_COMPONENT_ID) and $$(PORT) and $$5 and $' \
   $'NEWLINE=line1\nline2\ttab' \
   'PERCENT=%{x} {{y}} }}' \
   'PORT=:50051' \
   $'QUOTES=it\'s "quoted" \\ back' \
   'UNICODE=café ☕' \
-  docker run --rm --network host --name flowctl-tricky-values-src -e DOLLAR -e EMPTY -e ENABLE_FLOWCTL -e FLOWCTL_COMPONENT_ID -e FLOWCTL_ENDPOINT -e FLOWCTL_HEARTBEAT_INTERVAL -e NEWLINE -e PERCENT -e PORT -e QUOTES -e UNICODE --entrypoint /bin/sh example/src:1 -c $'echo "$HOME" `date` %{x} ${Y}' $'--name=$NAME' on '{{y}}' $'line1\nline2'
+  docker run --rm --network host --name flowctl-tricky-values-src -e DOLLAR -e EMPTY -e ENABLE_FLOWCTL -e FLOWCTL_COMPONENT_ID -e FLOWCTL_ENDPOINT -e FLOWCTL_HEARTBEAT_INTERVAL -e K8S_REF -e NEWLINE -e PERCENT -e PORT -e QUOTES -e UNICODE --entrypoint /bin/sh example/src:1 -c $'echo "$HOME" `date` %{x} ${Y}' $'--name=$NAME' on '{{y}}' $'line1\nline2' $'$(PORT)' $'$$(PORT)'
 
 # sink "dst" (image "example/dst:1")
 await_healthy src 8081 $'/health?probe=${x}&{{y}}'

@@ -117,7 +117,7 @@ job "tricky-values" {
       config {
         image      = "example/src:1"
         entrypoint = ["/bin/sh", "-c", "echo \"$HOME\" `date` %%{x} $${Y}"]
-        args       = ["--name=$NAME", "on", "{{y}}", "line1\nline2"]
+        args       = ["--name=$NAME", "on", "{{y}}", "line1\nline2", "$(PORT)", "$$(PORT)"]
         ports      = ["serve", "health"]
       }
 
@@ -127,6 +127,7 @@ job "tricky-values" {
         ENABLE_FLOWCTL             = "true"
         FLOWCTL_COMPONENT_ID       = "src"
         FLOWCTL_HEARTBEAT_INTERVAL = "10s"
+        K8S_REF                    = "$(FLOWCTL_COMPONENT_ID) and $$(PORT) and $$5 and $"
         NEWLINE                    = "line1\nline2\ttab"
         PERCENT                    = "%%{x} {{y}} }}"
         PORT                       = ":50051"
