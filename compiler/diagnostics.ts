@@ -145,10 +145,20 @@ export function isInternal(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.code === "E_INTERNAL");
 }
 
-/** `file:line:col severity CODE: message (hint: ...)`, one line per diagnostic. */
+/**
+ * `file:line:col severity CODE: message (hint: ...)`, one line per diagnostic.
+ * Control characters from the user's values are shown escaped, so a message
+ * never breaks the line or sends a terminal escape sequence.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
   const hint = d.hint ? ` (hint: ${d.hint})` : "";
-  return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}${hint}`;
+  return printable(`${d.file}:${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}${hint}`);
+}
+
+function printable(text: string): string {
+  // deno-lint-ignore no-control-regex -- control characters are what this looks for
+  return text.replace(/[\x00-\x1f\x7f\u0085\u2028\u2029]/g, (ch) =>
+    ch === "\n" ? "\\n" : ch === "\r" ? "\\r" : ch === "\t" ? "\\t" : `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Quotes a user value for a message: short, one line, JSON-escaped. */

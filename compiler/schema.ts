@@ -245,8 +245,13 @@ function explain(error: CueError, data: unknown, doc: LocatedDocument, idx: Sche
   const bound = /invalid value .* \(out of bound (.+)\)$/.exec(message);
   if (bound) {
     const rule = bound[1];
-    if (rule === '=~"\\\\S"' || rule === '=~"\\S"') {
-      return result("E_VALUE", path, `${name} must not be empty`, `give ${name} a value`);
+    if (rule.startsWith('=~"^[^\\\\x00-') && typeof actual === "string") { // #Name
+      // deno-lint-ignore no-control-regex -- control characters are what this looks for
+      const control = /[\x00-\x1f\x7f]/.exec(actual)?.[0];
+      if (control === undefined) return result("E_VALUE", path, `${name} must not be blank`, `give ${name} a value`);
+      const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+      return result("E_VALUE", path, `${name} ${quote(actual)} holds a control character (${code})`,
+        `${name} must be one line of printable text; remove the character`);
     }
     if (rule.startsWith("=~")) {
       return result("E_VALUE", path, `${name} ${quote(actual)} does not match ${rule.slice(2)}`, patternHint(name, type));

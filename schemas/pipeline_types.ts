@@ -1,7 +1,9 @@
 // Generated from schemas/pipeline.cue by scripts/schemas.ts (deno task schema); do not edit.
 // A pipeline document as the CUE schema accepts it: what normalize reads once CUE found no error.
 /**
- * Not empty and not only blanks.
+ * Not blank, and one line of printable text: a control character (a CR,
+ * say) cannot be written into every target's files. (At least one character
+ * that is neither a control character nor a space.)
  */
 export type Name = string;
 /**

@@ -321,6 +321,9 @@ function unusedCharacter(ir: PipelineIR): string {
 function templateValue(value: string, marker: string, lookup: string): string {
   return value.split(marker).map((part, i) => {
     if (i % 2 === 1) return `{{ with ${lookup} ${JSON.stringify(part)} }}{{ with index . 0 }}{{ .Address }}:{{ .Port }}{{ end }}{{ end }}`;
+    // go-envparse has escapes for \n and \t only; ids and addresses (all this holds) are checked names.
+    // deno-lint-ignore no-control-regex -- control characters are what this looks for
+    if (/[\x00-\x08\x0b-\x1f\x7f]/.test(part)) throw new Error(`a control character in ${JSON.stringify(part)} cannot be written into the env template`);
     const env = part.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n").replaceAll("\t", "\\t");
     return env.replaceAll("{{", '{{ "{{" }}');
   }).join("");

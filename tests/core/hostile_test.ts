@@ -1,6 +1,7 @@
 /** Bad and hostile input: each gets a diagnostic with a code, never a crash or a hang. */
 import assert from "node:assert/strict";
-import { validate } from "../../translate/compile.ts";
+import { diagnostic, formatDiagnostic } from "../../compiler/diagnostics.ts";
+import { generate, validate } from "../../translate/compile.ts";
 import { cue } from "../support/helpers.ts";
 
 async function codes(text: string): Promise<string[]> {
@@ -164,4 +165,35 @@ Deno.test("validate() reports bytes that are not UTF-8 as E_SYNTAX at the first 
 Deno.test("validate() reports a string with an unpaired surrogate escape as E_SYNTAX at its line", async () => {
   const result = validate(`${HEAD}spec:\n  sources: [{id: s, image: "a\\ud800b"}]\n`, { filename: "p.yaml", cue: await cue() });
   assert.deepEqual(result.diagnostics.map((d) => [d.code, d.line]), [["E_SYNTAX", 5]]);
+});
+
+Deno.test("validate() rejects a control character in an id, also in one an upgrade derived from a legacy type", async () => {
+  const legacy = validate('source:\n  type: "a\\r\\nb"\nsink:\n  type: s\n  image: i\n', { filename: "old.yaml", cue: await cue() });
+  const errors = legacy.diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.line, d.message]);
+  assert.deepEqual(errors.filter(([code]) => code === "E_VALUE"), [
+    ["E_VALUE", 2, 'id "a\\r\\nb" holds a control character (U+000D)'],
+    ["E_VALUE", 4, 'inputs "a\\r\\nb" holds a control character (U+000D)'],
+  ]);
+  const written = validate(`${HEAD}spec:\n  sources: [{id: "x\\u001b[2Jy", image: i}]\n`, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(written.diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.line, d.message]), [
+    ["E_VALUE", 5, 'id "x\\u001b[2Jy" holds a control character (U+001B)'],
+  ]);
+});
+
+Deno.test("formatDiagnostic() keeps a diagnostic on one line and sends no escape sequence, whatever the value holds", () => {
+  const line = formatDiagnostic(diagnostic("W_UNCONSUMED", { file: "a\nb.yaml", line: 1, column: 2, path: "" }, 'id "x\r\ny\x1b[2J\u2028"', "tab\there"));
+  assert.equal(line, 'a\\nb.yaml:1:2 warning W_UNCONSUMED: id "x\\r\\ny\\u001b[2J\\u2028" (hint: tab\\there)');
+});
+
+Deno.test("the Nomad generator refuses to write a control character into its env template, even from an unchecked IR", async () => {
+  const checked = validate(`${HEAD}spec:\n  sources: [{id: src, image: i, env: {PORT: "80"}}]\n  sinks: [{id: out, image: i, inputs: [src]}]\n`, {
+    filename: "p.yaml",
+    cue: await cue(),
+  });
+  const ir = structuredClone(checked.pipelines);
+  ir[0].components[0].id = "s\rc";
+  ir[0].components[1].inputs[0] = "s\rc";
+  const out = generate(ir, { target: "nomad" });
+  assert.deepEqual(out.files, []);
+  assert.deepEqual(out.diagnostics.map((d) => d.code), ["E_INTERNAL"]);
 });
