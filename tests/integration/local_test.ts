@@ -3,7 +3,7 @@
  * control plane, so each test takes seconds): values arrive byte for byte,
  * crashed components restart with backoff up to the limit, a health endpoint
  * that never answers stops the pipeline, SIGTERM stops components in reverse
- * start order, and image components reach docker with the right argv and env.
+ * start order, Ctrl-C restarts nothing, and image components reach docker with the right argv and env.
  */
 import assert from "node:assert/strict";
 import { compile } from "../../translate/compile.ts";
@@ -136,6 +136,34 @@ Deno.test("local: SIGTERM stops the components in reverse start order, and every
   // Nothing that run.sh started is left (matched by the env every descendant inherits).
   const left = await processesWithEnv(`OUT_DIR=${s.dir}`);
   assert.deepEqual(left, []);
+  await Deno.remove(s.dir, { recursive: true });
+});
+
+Deno.test("local: Ctrl-C stops the pipeline in order, and restarts nothing, even components Ctrl-C itself ended", async () => {
+  // A terminal sends SIGINT to the whole process group: run.sh, its supervisors and every
+  // component. "quits" exits on SIGINT as many programs do; "stays" leaves it to run.sh and
+  // takes a second to stop, so run.sh is still stopping it when "quits" has ended.
+  const quits = `${JSON.stringify(Deno.execPath())}, eval, 'Deno.addSignalListener("SIGINT", () => Deno.exit(130)); await Deno.writeTextFile(Deno.env.get("OUT_DIR") + "/pids", Deno.pid + "\\n", {append: true}); setInterval(() => {}, 1000)'`;
+  const stays = `bash, -c, 'echo $$ >> "$OUT_DIR/pids"; trap "sleep 1; echo stays >> \\"\\$OUT_DIR/stopped\\"; exit 0" TERM; while :; do sleep 0.1; done'`;
+  const s = await script(header(`  sources:
+    - id: quits
+      command: [${quits}]
+  sinks:
+    - id: stays
+      command: [${stays}]
+      inputs: [quits]
+`));
+  // setsid: run.sh leads a process group of its own, as in a terminal.
+  const child = new Deno.Command("setsid", { args: [s.path], env: { OUT_DIR: s.dir }, stdout: "piped", stderr: "piped" }).spawn();
+  await until("both components", async () => (await Deno.readTextFile(`${s.dir}/pids`).catch(() => "")).split("\n").length > 2);
+  Deno.kill(-child.pid, "SIGINT");
+  const r = await finish(child);
+  assert.equal(r.code, 130);
+  assert.doesNotMatch(r.stderr, /restart/);
+  assert.match(r.stderr, /interrupted, stopping\nflowctl: stopped\n$/);
+  assert.equal(await Deno.readTextFile(`${s.dir}/stopped`), "stays\n", "the component that ignores SIGINT got run.sh's SIGTERM");
+  assert.equal((await Deno.readTextFile(`${s.dir}/pids`)).split("\n").length, 3, "nothing was started twice");
+  assert.deepEqual(await processesWithEnv(`OUT_DIR=${s.dir}`), []);
   await Deno.remove(s.dir, { recursive: true });
 });
 

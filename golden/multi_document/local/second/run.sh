@@ -46,14 +46,18 @@ prefix_lines() {
 # and restarts it as POLICY says (no, on-failure, always, unless-stopped),
 # waiting 1, 2, 4 ... 30 s between attempts, at most max_restarts times.
 # SIGTERM stops the command (SIGKILL after stop_grace seconds) and returns.
+# SIGINT (Ctrl-C reaches the whole process group) only means the pipeline is
+# stopping: run.sh stops the components in order, and none is restarted or
+# announced as restarting on the way, even one that Ctrl-C itself ended.
 supervise() {
-  local name=$1 policy=$2 child=0 status restarts=0 delay=1
+  local name=$1 policy=$2 child=0 status restarts=0 delay=1 interrupted=0
   shift 2
   local log="$log_dir/$name.log"
   trap 'stopping=1; if ((child)); then kill -TERM "$child" 2>/dev/null; fi' TERM
-  trap '' INT # Ctrl-C reaches run.sh, which stops everything in order
+  trap 'interrupted=1' INT
   while :; do
-    "$@" > >(prefix_lines "[$name]" "$log") 2>&1 &
+    # The command itself ignores SIGINT, so that run.sh can stop it in order.
+    (trap '' INT && exec "$@") > >(prefix_lines "[$name]" "$log") 2>&1 &
     child=$!
     # A trap interrupts wait; wait again until the command has really exited,
     # and after SIGTERM give it stop_grace seconds before SIGKILL.
@@ -68,7 +72,7 @@ supervise() {
       fi
     done
     child=0
-    ((stopping)) && return 0
+    ((stopping || interrupted)) && return 0
     case $policy in
       no) return "$status" ;;
       on-failure) ((status == 0)) && return 0 ;;
@@ -81,7 +85,7 @@ supervise() {
     say "$name exited with status $status; restart $restarts of $max_restarts in ${delay}s"
     sleep "$delay" &
     wait $! 2>/dev/null
-    ((stopping)) && return 0
+    ((stopping || interrupted)) && return 0
     delay=$((delay * 2 > 30 ? 30 : delay * 2))
   done
 }
