@@ -150,3 +150,31 @@ Deno.test("local e2e: flowctl run does the same with its embedded control plane,
   assert.deepEqual(written, ["echo.json", "logs", "sink-a.jsonl", "sink-b.jsonl", "state"]);
   await Deno.remove(outDir, { recursive: true });
 });
+
+Deno.test("local e2e: the fixture runs from the repository root exactly as its header says", async () => {
+  const text = await Deno.readTextFile(new URL("fixtures/e2e/pipeline.yaml", ROOT));
+  const command = /^#   (PATH=.* scripts\/flowctl run .*)$/m.exec(text)?.[1];
+  assert(command, "the header gives the command");
+  const outDir = `${root}out/e2e`;
+  await Deno.remove(outDir, { recursive: true }).catch(() => {});
+  const marker = `FLOWCTL_E2E_RUN=${crypto.randomUUID()}`;
+  // The user's environment: no OUT_DIR, no FLOWCTL; only a marker to find leftover processes by.
+  const env = { PATH: Deno.env.get("PATH")!, HOME: Deno.env.get("HOME") ?? "/tmp", NO_COLOR: "1", FLOWCTL_E2E_RUN: marker.split("=")[1] };
+  const child = new Deno.Command("bash", { args: ["-c", `exec env ${command}`], cwd: root, clearEnv: true, env, stdout: "piped", stderr: "piped" })
+    .spawn();
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
+  try {
+    await until("every record in both sinks", async () =>
+      (await lines(`${outDir}/sink-a.jsonl`)).length >= COUNT && (await lines(`${outDir}/sink-b.jsonl`)).length >= COUNT);
+    await checkSinks(outDir);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const status = await child.status;
+  await Promise.all([stdout.done, stderr.done]);
+  assert.equal(status.code, 143, stderr.text());
+  assert.doesNotMatch(stderr.text(), /exited with status/, "no component crashed on the way");
+  assert.deepEqual(await processesWithEnv(marker), []);
+  await Deno.remove(outDir, { recursive: true });
+});
