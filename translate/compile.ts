@@ -146,18 +146,32 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
       // Several pipelines in one file: each gets a folder named after it.
       let prefix = "";
       if (pipelines.length > 1) {
-        prefix = ir.name;
-        for (let n = 2; used.has(prefix); n++) prefix = `${ir.name}-${n}`;
+        const base = folderName(ir.name);
+        prefix = base;
+        for (let n = 2; used.has(prefix); n++) prefix = `${base}-${n}`;
         used.add(prefix);
         prefix += "/";
       }
-      for (const f of out.files) files.push({ ...f, path: prefix + f.path });
+      for (const f of out.files) {
+        if (!isPlainRelativePath(prefix + f.path)) throw new Error(`${generator.name} named a file ${JSON.stringify(f.path)}, which leaves its folder`);
+        files.push({ ...f, path: prefix + f.path });
+      }
     } catch (err) {
       diagnostics.push(internalError(err, ir.origin, `generating ${generator.name}`));
     }
   });
   const sorted = sortDiagnostics(diagnostics);
   return { target, diagnostics: sorted, files: hasErrors(sorted) ? [] : files };
+}
+
+/** A pipeline's name as one folder name: `../x` or `/etc` must not lead a file out of the output folder. */
+function folderName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "") || "pipeline";
+}
+
+/** `a/b.yaml`: segments of letters, digits, `.`, `_` and `-`, none of them `.` or `..`, nothing absolute. */
+function isPlainRelativePath(path: string): boolean {
+  return path.split("/").every((segment) => /^[A-Za-z0-9._-]+$/.test(segment) && segment !== "." && segment !== "..");
 }
 
 /** One options bag may serve several targets: drop what only another registered target declares. */

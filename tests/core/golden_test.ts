@@ -6,19 +6,19 @@
  * ones no fixture makes any more. Every compose file is also checked against
  * the Compose schema, every Kubernetes object against the strict Kubernetes
  * schema, every Nomad job by the HCL parser and Nomad's block table (the
- * shell scripts by shellcheck and bash, in tests/integration/shellcheck_test.ts).
+ * shell scripts by shellcheck and bash, in tests/integration/shellcheck_test.ts),
+ * and every env value, command word and argument is read back as the target
+ * reads it (tests/support/round_trip.ts): YAML, Kubernetes' $(…) expansion, bash.
  */
 import assert from "node:assert/strict";
 const { fail } = assert;
 import { createTwoFilesPatch } from "diff";
-import { parse } from "yaml";
 import { compile, generate, validate } from "../../translate/compile.ts";
 import { formatDiagnostic, sortDiagnostics } from "../../compiler/diagnostics.ts";
 import { defaultRegistry } from "../../generators/mod.ts";
 import { composeErrors } from "../support/compose_schema.ts";
-import { containerAsSeen, kubernetesErrors } from "../support/kubernetes_check.ts";
-import { dnsLabel } from "../../compiler/format.ts";
-import type { PipelineIR } from "../../compiler/ir.ts";
+import { kubernetesErrors } from "../support/kubernetes_check.ts";
+import { checkComposeValues, checkKubernetesValues, checkLocalValues } from "../support/round_trip.ts";
 import { nomadErrors } from "../support/nomad_check.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
 
@@ -88,9 +88,10 @@ for (const fixture of await fixtureFiles("fixtures")) {
         await check(`${name}/${target}/${f.path}`, f.content);
         if (target === "docker-compose") {
           assert.deepEqual(await composeErrors(f.content), [], `${f.path} breaks the Compose Specification schema`);
-          checkEnvRoundTrip(f.content, result.pipelines.find((p) => f.path.startsWith(p.name) || result.pipelines.length === 1)!);
+          checkComposeValues(f.content, result.pipelines.find((p) => f.path.startsWith(p.name) || result.pipelines.length === 1)!);
         }
         if (target === "nomad") assert.deepEqual(await nomadErrors(f.path, f.content), [], `${f.path} breaks Nomad's block table`);
+        if (target === "local") await checkLocalValues(f.content, result.pipelines.find((p) => f.path.startsWith(`${p.name}/`)) ?? result.pipelines[0]);
       }
       if (target === "kubernetes") {
         // Each pipeline's objects are applied on their own (a folder each when a file holds several).
@@ -151,41 +152,3 @@ Deno.test("golden: validate() accepts every valid fixture", async () => {
     assert.equal(result.diagnostics.filter((d) => d.severity === "error").length, 0, fixture);
   }
 });
-
-/** Every env value, command word and argument reaches the container as written, after Kubernetes' `$(…)` expansion. */
-function checkKubernetesValues(contents: string[], ir: PipelineIR) {
-  const containers = new Map<string, { command?: string[]; args?: string[]; env?: { name: string; value: string }[] }>();
-  for (const content of contents) {
-    const object = parse(content);
-    if (object.kind === "Deployment") for (const c of object.spec.template.spec.containers) containers.set(c.name, c);
-  }
-  for (const c of ir.components) {
-    const container = containers.get(dnsLabel(c.id));
-    if (!container) continue;
-    const seen = containerAsSeen(container);
-    for (const [key, { value }] of Object.entries(c.env)) {
-      if (key === "ENABLE_FLOWCTL" || key === "FLOWCTL_ENDPOINT") continue; // flowctl's own, replaced with a warning
-      assert.equal(seen.env[key], value, `${c.id}: env ${key} as the container sees it`);
-    }
-    assert.deepEqual(seen.command, c.command, `${c.id}: command as the container sees it`);
-    assert.deepEqual(seen.args ?? [], c.args, `${c.id}: args as the container sees them`);
-  }
-}
-
-/** Env values read back from the YAML (as YAML 1.2 and 1.1 readers do) equal the IR's, after compose's $$ unescaping. */
-function checkEnvRoundTrip(content: string, ir: { components: { id: string; env: Record<string, { value: string }> }[] }) {
-  for (const version of ["1.2", "1.1"] as const) {
-    const doc = parse(content, { version }) as { services: Record<string, { environment?: Record<string, unknown> }> };
-    for (const c of ir?.components ?? []) {
-      const env = doc.services[c.id]?.environment;
-      if (!env) continue;
-      for (const [key, { value }] of Object.entries(c.env)) {
-        // flowctl owns these two and replaces a user's value (with a warning).
-        if (key === "ENABLE_FLOWCTL" || key === "FLOWCTL_ENDPOINT") continue;
-        const got: unknown = env[key];
-        assert.equal(typeof got, "string", `YAML ${version} reads ${c.id}.${key} as ${typeof got}`);
-        assert.equal((got as string).replaceAll("$$", "$"), value, `${c.id}.${key} changed in the round trip`);
-      }
-    }
-  }
-}

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { diagnostic, formatDiagnostic } from "../../compiler/diagnostics.ts";
 import { generate, validate } from "../../translate/compile.ts";
+import { translate } from "../../translate/translate.ts";
 import { cue } from "../support/helpers.ts";
 
 async function codes(text: string): Promise<string[]> {
@@ -196,4 +197,12 @@ Deno.test("the Nomad generator refuses to write a control character into its env
   const out = generate(ir, { target: "nomad" });
   assert.deepEqual(out.files, []);
   assert.deepEqual(out.diagnostics.map((d) => d.code), ["E_INTERNAL"]);
+});
+
+Deno.test("translate() keeps every file inside the output folder, whatever the pipelines are named", async () => {
+  const doc = (name: string) => `${HEAD.replace("{name: x}", `{name: "${name}"}`)}spec:\n  sources: [{id: s, image: i}]\n`;
+  const result = translate({ pipelines: [{ name: "p.yaml", text: [doc("../../evil"), doc("/abs"), doc("..")].join("---\n") }], targets: "all", cue: await cue() });
+  const paths = result.files[0].targets.flatMap((t) => t.files.map((f) => f.path));
+  assert(paths.length > 0);
+  for (const path of paths) assert.match(path, /^(evil|abs|pipeline)\/[a-z0-9.-]+$/);
 });

@@ -6,74 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { compile } from "../../translate/compile.ts";
-import type { ComponentIR, PipelineIR } from "../../compiler/ir.ts";
-import { dnsLabel, envName } from "../../compiler/format.ts";
+import { dnsLabel } from "../../compiler/format.ts";
 import { defaultRegistry } from "../../generators/mod.ts";
 import { nanos } from "../../generators/shared/duration.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
-import { nomadErrors, parsedJob, renderWiring } from "../support/nomad_check.ts";
+import { nomadErrors, parsedJob } from "../support/nomad_check.ts";
+import { checkNomadJob } from "../support/round_trip.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
 const registry = defaultRegistry();
-const address = (service: string) => `addr-of-${service}:1`;
-const FLOWCTL_OWNED = new Set(["ENABLE_FLOWCTL", "FLOWCTL_ENDPOINT"]);
-
-/** The job as the HCL parser read it, checked against the pipeline it came from. */
-function checkAgainstIr(ir: PipelineIR, job: Any) {
-  const jobId = dnsLabel(ir.name);
-  const groups = job.group as Record<string, Any[]>;
-  const expected = [...(ir.controlPlane.enabled ? ["flowctl-control-plane"] : []), ...ir.components.map((c) => dnsLabel(c.id))];
-  // hcl2json returns labelled blocks as a Go map: sorted, so the order is not compared here.
-  assert.deepEqual(Object.keys(groups).sort(), expected.sort(), "one group per component");
-  for (const c of ir.components) {
-    const name = dnsLabel(c.id);
-    const [group] = groups[name];
-    assert.equal(group.count, c.replicas ?? 1, `${c.id}: count`);
-    const [task] = group.task[name];
-    assert.equal(task.driver, c.image ? "docker" : "exec", `${c.id}: driver`);
-    const config = task.config[0];
-    if (c.image) {
-      assert.equal(config.image, c.image);
-      assert.deepEqual(config.entrypoint, c.command);
-      assert.deepEqual(config.args ?? [], c.args, `${c.id}: args`);
-    } else {
-      assert.deepEqual([config.command, ...(config.args ?? [])], [...c.command!, ...c.args], `${c.id}: command`);
-    }
-    const env = { ...(task.env?.[0] ?? {}), ...renderWiring(task.template?.[0]?.data ?? "", address) };
-    for (const [key, { value }] of Object.entries(c.env)) {
-      if (!FLOWCTL_OWNED.has(key)) assert.equal(env[key], value, `${c.id}: env ${key} must round-trip exactly`);
-    }
-    checkWiring(ir, c, env, jobId);
-    checkService(c, group, jobId);
-  }
-}
-
-function checkWiring(ir: PipelineIR, c: ComponentIR, env: Record<string, string>, jobId: string) {
-  if (ir.controlPlane.enabled) assert.equal(env.FLOWCTL_ENDPOINT, address(`${jobId}-flowctl-control-plane`));
-  const byId = new Map(ir.components.map((x) => [x.id, x]));
-  const wired = c.inputs.filter((id) => byId.get(id)!.serving);
-  for (const id of wired) assert.equal(env[`FLOWCTL_INPUT_${envName(id)}`], address(dnsLabel(`${jobId}-${dnsLabel(id)}`)));
-  const inputs = wired.map((id) => `${id}=${address(dnsLabel(`${jobId}-${dnsLabel(id)}`))}`).join(",");
-  assert.equal(env.FLOWCTL_INPUTS, inputs || undefined, `${c.id}: FLOWCTL_INPUTS`);
-}
-
-function checkService(c: ComponentIR, group: Any, jobId: string) {
-  const services = group.service ?? [];
-  if (!c.serving && !c.health) return assert.equal(services.length, 0, `${c.id}: no port, no service`);
-  assert.equal(services.length, 1, `${c.id}: one service`);
-  const [s] = services;
-  assert.equal(s.name, dnsLabel(`${jobId}-${dnsLabel(c.id)}`));
-  const ports = group.network[0].port;
-  const portOf = (label: string) => ports[label][0].to ?? ports[label][0].static;
-  if (c.serving) assert.equal(portOf(s.port), c.serving.port, `${c.id}: service port`);
-  if (c.health) {
-    assert.equal(s.check?.length, 1, `${c.id}: one check`);
-    assert.equal(s.check[0].type, "http");
-    assert.equal(s.check[0].path, c.health.path);
-    assert.equal(portOf(s.check[0].port), c.health.port, `${c.id}: check port`);
-  } else assert.equal(s.check, undefined);
-}
 
 /** HCL (as parsed) and API JSON, both reduced to the same plain shape. */
 function fromHcl(job: Any): Any {
@@ -147,7 +89,7 @@ for (const fixture of await fixtureFiles("fixtures")) {
       assert.deepEqual(await nomadErrors(hcl.path, hcl.content), []);
       const { id, job } = await parsedJob(hcl.path, hcl.content);
       assert.equal(id, dnsLabel(ir.name));
-      checkAgainstIr(ir, job);
+      checkNomadJob(ir, job);
       const api = JSON.parse(json.content);
       assert.equal(api.Job.ID, id);
       assert.deepEqual(api.Job.Datacenters, job.datacenters);

@@ -153,7 +153,7 @@ Deno.test("local e2e: flowctl run does the same with its embedded control plane,
 
 Deno.test("local e2e: the fixture runs from the repository root exactly as its header says", async () => {
   const text = await Deno.readTextFile(new URL("fixtures/e2e/pipeline.yaml", ROOT));
-  const command = /^#   (PATH=.* scripts\/flowctl run .*)$/m.exec(text)?.[1];
+  const command = /^# {3}(PATH=.* scripts\/flowctl run .*)$/m.exec(text)?.[1];
   assert(command, "the header gives the command");
   const outDir = `${root}out/e2e`;
   await Deno.remove(outDir, { recursive: true }).catch(() => {});

@@ -1,0 +1,174 @@
+/**
+ * Outputs read back the way each target reads them, and compared with the IR
+ * they came from: every env value, command word and argument must arrive as
+ * the pipeline wrote it. The golden tests, the Nomad tests and the fuzz tests
+ * share these checks; each throws an AssertionError naming what changed.
+ */
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import type { ComponentIR, PipelineIR } from "../../compiler/ir.ts";
+import { dnsLabel, envName } from "../../compiler/format.ts";
+import { LOCAL_RUNTIME } from "../../generators/local/local_runtime.ts";
+import { containerAsSeen } from "./kubernetes_check.ts";
+import { renderWiring } from "./nomad_check.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+/** flowctl owns these two and replaces a user's value (with a warning). */
+const FLOWCTL_OWNED = new Set(["ENABLE_FLOWCTL", "FLOWCTL_ENDPOINT"]);
+
+/** Compose: env values read back from the YAML (as YAML 1.2 and 1.1 readers do) equal the IR's, after compose's $$ unescaping. */
+export function checkComposeValues(content: string, ir: PipelineIR): void {
+  for (const version of ["1.2", "1.1"] as const) {
+    const doc = parse(content, { version }) as { services: Record<string, { environment?: Record<string, unknown> }> };
+    for (const c of ir.components) {
+      const env = doc.services[c.id]?.environment;
+      if (!env) continue;
+      for (const [key, { value }] of Object.entries(c.env)) {
+        if (FLOWCTL_OWNED.has(key)) continue;
+        const got: unknown = env[key];
+        assert.equal(typeof got, "string", `YAML ${version} reads ${c.id}.${key} as ${typeof got}`);
+        assert.equal((got as string).replaceAll("$$", "$"), value, `${c.id}.${key} changed in the round trip`);
+      }
+    }
+  }
+}
+
+/** Kubernetes: every env value, command word and argument reaches the container as written, after `$(…)` expansion. */
+export function checkKubernetesValues(contents: string[], ir: PipelineIR): void {
+  const containers = new Map<string, { command?: string[]; args?: string[]; env?: { name: string; value: string }[] }>();
+  for (const content of contents) {
+    const object = parse(content);
+    if (object.kind === "Deployment") for (const c of object.spec.template.spec.containers) containers.set(c.name, c);
+  }
+  for (const c of ir.components) {
+    const container = containers.get(dnsLabel(c.id));
+    if (!container) continue;
+    const seen = containerAsSeen(container);
+    for (const [key, { value }] of Object.entries(c.env)) {
+      if (FLOWCTL_OWNED.has(key)) continue;
+      assert.equal(seen.env[key], value, `${c.id}: env ${key} as the container sees it`);
+    }
+    assert.deepEqual(seen.command, c.command, `${c.id}: command as the container sees it`);
+    assert.deepEqual(seen.args ?? [], c.args, `${c.id}: args as the container sees them`);
+  }
+}
+
+/** A fake address per Nomad service, for rendering the wiring templates. */
+export const nomadAddress = (service: string) => `addr-of-${service}:1`;
+
+/** Nomad: the job as the HCL parser read it (see parsedJob) describes the pipeline it came from. */
+export function checkNomadJob(ir: PipelineIR, job: Any): void {
+  const jobId = dnsLabel(ir.name);
+  const groups = job.group as Record<string, Any[]>;
+  const expected = [...(ir.controlPlane.enabled ? ["flowctl-control-plane"] : []), ...ir.components.map((c) => dnsLabel(c.id))];
+  // hcl2json returns labelled blocks as a Go map: sorted, so the order is not compared here.
+  assert.deepEqual(Object.keys(groups).sort(), expected.sort(), "one group per component");
+  for (const c of ir.components) {
+    const name = dnsLabel(c.id);
+    const [group] = groups[name];
+    assert.equal(group.count, c.replicas ?? 1, `${c.id}: count`);
+    const [task] = group.task[name];
+    assert.equal(task.driver, c.image ? "docker" : "exec", `${c.id}: driver`);
+    const config = task.config[0];
+    if (c.image) {
+      assert.equal(config.image, c.image);
+      assert.deepEqual(config.entrypoint, c.command);
+      assert.deepEqual(config.args ?? [], c.args, `${c.id}: args`);
+    } else {
+      assert.deepEqual([config.command, ...(config.args ?? [])], [...c.command!, ...c.args], `${c.id}: command`);
+    }
+    const env = { ...(task.env?.[0] ?? {}), ...renderWiring(task.template?.[0]?.data ?? "", nomadAddress) };
+    for (const [key, { value }] of Object.entries(c.env)) {
+      if (!FLOWCTL_OWNED.has(key)) assert.equal(env[key], value, `${c.id}: env ${key} must round-trip exactly`);
+    }
+    checkNomadWiring(ir, c, env, jobId);
+    checkNomadService(c, group, jobId);
+  }
+}
+
+function checkNomadWiring(ir: PipelineIR, c: ComponentIR, env: Record<string, string>, jobId: string) {
+  const address = nomadAddress;
+  if (ir.controlPlane.enabled) assert.equal(env.FLOWCTL_ENDPOINT, address(`${jobId}-flowctl-control-plane`));
+  const byId = new Map(ir.components.map((x) => [x.id, x]));
+  const wired = c.inputs.filter((id) => byId.get(id)!.serving);
+  for (const id of wired) assert.equal(env[`FLOWCTL_INPUT_${envName(id)}`], address(dnsLabel(`${jobId}-${dnsLabel(id)}`)));
+  const inputs = wired.map((id) => `${id}=${address(dnsLabel(`${jobId}-${dnsLabel(id)}`))}`).join(",");
+  assert.equal(env.FLOWCTL_INPUTS, inputs || undefined, `${c.id}: FLOWCTL_INPUTS`);
+}
+
+function checkNomadService(c: ComponentIR, group: Any, jobId: string) {
+  const services = group.service ?? [];
+  if (!c.serving && !c.health) return assert.equal(services.length, 0, `${c.id}: no port, no service`);
+  assert.equal(services.length, 1, `${c.id}: one service`);
+  const [s] = services;
+  assert.equal(s.name, dnsLabel(`${jobId}-${dnsLabel(c.id)}`));
+  const ports = group.network[0].port;
+  const portOf = (label: string) => ports[label][0].to ?? ports[label][0].static;
+  if (c.serving) assert.equal(portOf(s.port), c.serving.port, `${c.id}: service port`);
+  if (c.health) {
+    assert.equal(s.check?.length, 1, `${c.id}: one check`);
+    assert.equal(s.check[0].type, "http");
+    assert.equal(s.check[0].path, c.health.path);
+    assert.equal(portOf(s.check[0].port), c.health.port, `${c.id}: check port`);
+  } else assert.equal(s.check, undefined);
+}
+
+/**
+ * Stands in for the runtime of a run.sh: each call that would start a
+ * component prints its arguments instead (a count, then each one, NUL-ended),
+ * so bash itself, parsing the script, says what every process would get.
+ */
+const RECORDING_RUNTIME = `supervisors=()
+state_dir=/state
+record() { printf '%s\\0' "$#" "$@"; }
+start() { record "$@"; }
+start_container() { record "$@"; }
+await_healthy() { :; }
+wait_all() { :; }
+`;
+
+/** Local: bash reads the script; the argv and env each component would start with equal the IR's. */
+export async function checkLocalValues(script: string, ir: PipelineIR): Promise<void> {
+  assert(script.includes(LOCAL_RUNTIME), "run.sh holds the runtime");
+  const child = new Deno.Command("bash", { args: ["-c", script.replace(LOCAL_RUNTIME, RECORDING_RUNTIME), "run.sh"], stdout: "piped", stderr: "piped" });
+  const out = await child.output();
+  assert.equal(out.code, 0, `bash ran the script: ${new TextDecoder().decode(out.stderr)}`);
+  const fields = new TextDecoder().decode(out.stdout).split("\0");
+  const calls: string[][] = [];
+  for (let i = 0; i < fields.length - 1;) {
+    const n = Number(fields[i]);
+    calls.push(fields.slice(i + 1, i + 1 + n));
+    i += 1 + n;
+  }
+  // The control plane first (its name no component can have), then the components in the IR's order.
+  const started = calls.filter((args) => args[0] !== "flowctl-control-plane");
+  const components = ir.components.filter((c) => c.replicas !== 0);
+  assert.equal(started.length, components.length, "one start per component");
+  for (const [n, c] of components.entries()) {
+    const call = started[n];
+    // NAME POLICY [CONTAINER] env -- K=V... ARGV: no program name holds "=" (the generator refuses one).
+    let at = call.indexOf("--") + 1;
+    const env: Record<string, string> = {};
+    while (at < call.length && call[at].includes("=")) {
+      const word = call[at++];
+      env[word.slice(0, word.indexOf("="))] = word.slice(word.indexOf("=") + 1);
+    }
+    for (const [key, { value }] of Object.entries(c.env)) {
+      if (!FLOWCTL_OWNED.has(key)) assert.equal(env[key], value, `${c.id}: env ${key} as the process gets it`);
+    }
+    let argv = call.slice(at);
+    if (c.image) {
+      // docker run --rm --network host --name NAME (-e K | -v V)* [--entrypoint E] IMAGE ARGS...
+      assert.deepEqual(argv.slice(0, 6), ["docker", "run", "--rm", "--network", "host", "--name"]);
+      let i = 7;
+      while (argv[i] === "-e" || argv[i] === "-v") i += 2;
+      const entrypoint = argv[i] === "--entrypoint" ? [argv[i + 1]] : [];
+      if (entrypoint.length) i += 2;
+      assert.equal(argv[i], c.image, `${c.id}: image`);
+      argv = [...entrypoint, ...argv.slice(i + 1)];
+    }
+    assert.deepEqual(argv, [...(c.command ?? []), ...c.args], `${c.id}: argv as the process gets it`);
+  }
+}
