@@ -4,7 +4,7 @@
  * run, health ports, host ports, names every target can use. Works on the raw
  * data defensively, so its findings come out in the same run as schema errors.
  */
-import { diagnostic, type Diagnostic } from "./diagnostics.ts";
+import { diagnostic, type Diagnostic, quote } from "./diagnostics.ts";
 import { closest } from "./suggest.ts";
 import { getAt, isRecord, type LocatedDocument, locate, type Path } from "./source.ts";
 import type { ComponentKind } from "./ir.ts";
@@ -124,6 +124,27 @@ export function checkGraph(doc: LocatedDocument): Diagnostic[] {
         at([...c.path, "health_check"]),
         `${c.kind} "${c.id}" has a health_check but no port to check it on`,
         "add health_port: <port>, or HEALTH_PORT in env",
+      ));
+    }
+    const program = Array.isArray(c.data.command) ? c.data.command[0] : undefined;
+    if (typeof program === "string" && program.trim() === "") {
+      out.push(diagnostic(
+        "E_VALUE",
+        at([...c.path, "command", 0]),
+        `the command of ${c.kind} "${c.id}" starts with an empty program name`,
+        "the first word of command is the program to run: name it, or leave command out to run the image's own",
+      ));
+    }
+    // Any key is a map key to CUE; as an env name it must survive env(1), compose and the kubelet.
+    const env = c.data.env;
+    for (const key of isRecord(env) ? Object.keys(env) : []) {
+      // deno-lint-ignore no-control-regex -- control characters are what this looks for
+      if (/^[^=\x00-\x1f\x7f\u0085\u2028\u2029]+$/.test(key)) continue;
+      out.push(diagnostic(
+        "E_VALUE",
+        at([...c.path, "env", key], true),
+        `env name ${quote(key)} of ${c.kind} "${c.id}" cannot be an environment variable`,
+        "an env name is not empty and holds no '=', no control character and no line separator",
       ));
     }
     const sanitized = dnsLabel(c.id);

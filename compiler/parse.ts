@@ -178,8 +178,8 @@ class Walker {
 
   constructor(private source: SourceFile, doc: Document.Parsed) {
     visit(doc, (_key, node) => {
-      const anchored = node as Node & { anchor?: string };
-      if (anchored.anchor) this.anchors.get(anchored.anchor)?.push(anchored) ?? this.anchors.set(anchored.anchor, [anchored]);
+      const anchored = node as (Node & { anchor?: string }) | null; // null: an empty key (`? `) or value
+      if (anchored?.anchor) this.anchors.get(anchored.anchor)?.push(anchored) ?? this.anchors.set(anchored.anchor, [anchored]);
     });
   }
 

@@ -3,7 +3,7 @@
  * format is recognised by its header; an upgrade keeps the spans of the
  * original file, so errors found later still point at what the user wrote.
  */
-import { diagnostic, type Diagnostic } from "./diagnostics.ts";
+import { diagnostic, type Diagnostic, quote } from "./diagnostics.ts";
 import { formatPath, isRecord, type LocatedDocument, locate, type Path, type Span } from "./source.ts";
 
 export interface UpgradeResult {
@@ -33,7 +33,7 @@ export function upgrade(doc: LocatedDocument): UpgradeResult {
       diagnostics: [diagnostic(
         "E_UNSUPPORTED_FORMAT",
         locate(doc, ["kind"]),
-        `kind "QuickstartPipeline" (${String(apiVersion)}) is a removed quickstart format that flowctl does not translate`,
+        `kind "QuickstartPipeline" (${typeof apiVersion === "string" ? apiVersion : quote(apiVersion)}) is a removed quickstart format that flowctl does not translate`,
         "rewrite it as apiVersion: flowctl/v1, kind: Pipeline with a source (stellar-live-source-datalake), " +
           "a processor and a consumer sink, each with image or type: name@version; see the README",
       )],

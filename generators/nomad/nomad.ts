@@ -5,7 +5,7 @@
  * their upstreams through Nomad service discovery: a template renders the
  * addresses into env, and re-renders (restarting the task) when they move.
  */
-import { atPlace, diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
+import { atPlace, diagnostic, type Diagnostic, type Location } from "../../compiler/diagnostics.ts";
 import { dnsLabel } from "../../compiler/format.ts";
 import type { ComponentIR, PipelineIR, ResourcesIR } from "../../compiler/ir.ts";
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
@@ -245,6 +245,8 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
     }
   }
 
+  diagnostics.push(...notNfc(c));
+
   const ports = groupPorts(c, driver, diagnostics);
   const servicePort = ports.serving ?? ports.health;
   const health = c.health;
@@ -311,6 +313,24 @@ function unusedCharacter(ir: PipelineIR): string {
     if (!all.includes(ch)) return ch;
   }
   throw new Error("no unused private-use character");
+}
+
+/**
+ * HCL stores every string it reads in Unicode NFC (Nomad and HashiCorp's
+ * parser alike), so text in another form reaches the task as other bytes:
+ * canonically the same, but not byte for byte.
+ */
+function notNfc(c: ComponentIR): Diagnostic[] {
+  const changes = (value: unknown): boolean =>
+    typeof value === "string" ? value !== value.normalize("NFC") : typeof value === "object" && value !== null && Object.values(value).some(changes);
+  const caveat = (origin: Location, what: string) =>
+    diagnostic("W_TARGET_CAVEAT", origin, `${what} of "${c.id}" holds text not in Unicode NFC, which Nomad's HCL parser turns into NFC: it arrives as other bytes`,
+      "write it in NFC (most editors do), or run the API JSON of --nomad-json, which Nomad takes as it is");
+  const fields = { id: c.id, image: c.image, command: c.command, args: c.args, volumes: c.volumes, health: c.health } as const;
+  const out = Object.entries(fields).filter(([, value]) => changes(value))
+    .map(([field]) => caveat(c.origins[field as keyof typeof c.origins] ?? c.origin, field === "health" ? "the health check" : `the ${field}`));
+  for (const [key, { value, origin }] of Object.entries(c.env)) if (changes(key) || changes(value)) out.push(caveat(origin, `env ${key}`));
+  return out;
 }
 
 /**

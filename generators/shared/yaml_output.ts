@@ -1,8 +1,8 @@
 /**
  * Deterministic YAML text for generated files. Strings that any YAML reader
  * (1.1, as docker-compose v1 and yamllint use, or 1.2) would take for a
- * number, boolean or null are double-quoted, so `on`, `no`, `0755` and `1e3`
- * stay strings.
+ * number, boolean, null or timestamp are double-quoted, so `on`, `no`,
+ * `0755`, `1e3` and `2001-12-14` stay strings.
  */
 import { Document, isMap, isScalar, visit } from "yaml";
 
@@ -15,6 +15,8 @@ const NON_STRING = new RegExp(
     "[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\\.[0-9_]*)?", // sexagesimal (1.1)
     "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
     "~|null|Null|NULL|=|<<",
+    // timestamps, which YAML 1.1 readers take for times
+    "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]*)?(?:[ \\t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?",
   ].join("|") + ")$",
 );
 

@@ -1,43 +1,10 @@
 /** The CLI as a user meets it: exit codes, streams, formats, stdin, and -o that writes all or nothing. */
 import assert from "node:assert/strict";
-import { type Io, main } from "../../cli.ts";
-import type { OutputFile } from "../../generators/generator.ts";
-import { cue, ROOT } from "../support/helpers.ts";
+import { ROOT } from "../support/helpers.ts";
+import { type Run, runCli } from "../support/memory_io.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  written: Map<string, OutputFile[]>;
-}
-
-async function run(
-  args: string[],
-  files: Record<string, string | Uint8Array> = {},
-  stdin = "",
-  tree = new Map<string, string>(),
-): Promise<Run> {
-  const out = { stdout: "", stderr: "", written: new Map<string, OutputFile[]>() };
-  const io: Io = {
-    readFile: (path) => {
-      const given = files[path];
-      if (given !== undefined) return Promise.resolve(typeof given === "string" ? new TextEncoder().encode(given) : given);
-      return Deno.readFile(new URL(path, ROOT));
-    },
-    readStdin: () => Promise.resolve(new TextEncoder().encode(stdin)),
-    writeFiles: (dir, f) => Promise.resolve(void out.written.set(dir, f)),
-    stdout: (t) => void (out.stdout += t),
-    stderr: (t) => void (out.stderr += t),
-    env: () => undefined,
-    isTerminal: false,
-    cue,
-    makeParentDir: () => Promise.resolve(),
-    readTree: () => Promise.resolve(tree),
-    runScript: () => Promise.reject(new Error("not in these tests")),
-    untilStopped: () => new Promise(() => {}),
-  };
-  const code = await main(args, io);
-  return { code, ...out };
+function run(args: string[], files: Record<string, string | Uint8Array> = {}, stdin = "", tree = new Map<string, string>()): Promise<Run> {
+  return runCli(args, files, stdin, tree);
 }
 
 Deno.test("cli: translate prints one compose file on stdout and exits 0", async () => {

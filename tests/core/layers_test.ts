@@ -39,7 +39,8 @@ function target(path: string): string {
 async function modules(dir = "", out: string[] = []): Promise<string[]> {
   for await (const e of Deno.readDir(new URL(dir || ".", ROOT))) {
     const path = dir + e.name;
-    if (e.isDirectory && !["node_modules", "dist", "golden", "fixtures", "tests", "scripts", ".git", "out"].includes(e.name)) {
+    // Hidden folders (.git, .cache, .ci) hold no modules of the layers.
+    if (e.isDirectory && !e.name.startsWith(".") && !["node_modules", "dist", "golden", "fixtures", "tests", "scripts", "out"].includes(e.name)) {
       await modules(`${path}/`, out);
     } else if (e.isFile && /\.ts$/.test(e.name)) out.push(path);
   }

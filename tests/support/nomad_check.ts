@@ -24,11 +24,12 @@ async function blockTable(): Promise<Table> {
   return table!;
 }
 
-/** HCL leaves `$${` and `%%{` as written in hcl2json's output; Nomad reads them as `${` and `%{`. */
+/** HCL leaves `$${` and `%%{` as written in hcl2json's output, in keys and values; Nomad reads them as `${` and `%{`. */
 export function unescapeHcl(value: Any): Any {
   if (typeof value === "string") return value.replaceAll("$${", "${").replaceAll("%%{", "%{");
   if (Array.isArray(value)) return value.map(unescapeHcl);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unescapeHcl(v)]));
+  // Quoted keys are templates too: `"$${x}" = 1` is the key `${x}`.
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [unescapeHcl(k), unescapeHcl(v)]));
   return value;
 }
 
