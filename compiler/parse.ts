@@ -5,8 +5,8 @@
  * a diagnostic quickly instead of a hang, and the work done grows linearly with
  * the file: duplicate keys are found with a set per mapping (the parser's own
  * check compares every pair), aliases through an index of anchors built once
- * per document, and nesting the parser would recurse into for seconds is
- * refused by a scan of the text before it runs.
+ * per document, and nesting the parser would recurse into, or more values
+ * than a file may hold, are refused by a scan of the text before it runs.
  */
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node, parseAllDocuments, visit } from "yaml";
 import { diagnostic, type Diagnostic } from "./diagnostics.ts";
@@ -15,8 +15,8 @@ import { formatPath, type LocatedDocument, type Path, type SourceFile, type Span
 export const LIMITS = {
   /** Larger files are refused before parsing. */
   maxBytes: 4 * 1024 * 1024,
-  /** Values produced by expanding aliases, across one document. */
-  maxAliasNodes: 10_000,
+  /** Values produced by expanding aliases, across one document (below maxValues, so a billion laughs says so). */
+  maxAliasNodes: 5_000,
   /** Nesting depth of mappings and sequences. */
   maxDepth: 64,
   /**
@@ -25,6 +25,12 @@ export const LIMITS = {
    */
   maxMapEntries: 2_000,
   maxListEntries: 10_000,
+  /**
+   * Values in one file, all documents and alias expansions together. CUE
+   * takes about 80 µs a value, so this keeps a file's check near a second;
+   * the largest real pipelines hold a few hundred.
+   */
+  maxValues: 10_000,
   /**
    * Nesting the text scan refuses before the YAML parser runs: the parser
    * recurses, and takes seconds, on thousands of levels (`- - - …`, `[[[…`).
@@ -60,8 +66,9 @@ export function parseSource(source: SourceFile): ParseResult {
     return { documents: [], diagnostics: [emptyFile(where(0))] };
   }
 
-  const deep = deepNesting(source.text);
-  if (deep !== undefined) return { documents: [], diagnostics: [tooDeep(where(deep))] };
+  const shape = scanText(source.text);
+  if (shape.deep !== undefined) return { documents: [], diagnostics: [tooDeep(where(shape.deep))] };
+  if (shape.crowded !== undefined) return { documents: [], diagnostics: [tooManyValues(where(shape.crowded))] };
 
   let yamlDocs: Document.Parsed[];
   try {
@@ -76,6 +83,7 @@ export function parseSource(source: SourceFile): ParseResult {
   const isJson = /^\s*[{[]/.test(source.text);
   const documents: LocatedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
+  const values = { left: LIMITS.maxValues };
   for (const doc of yamlDocs) {
     const errors = doc.errors.map((e) =>
       diagnostic(
@@ -90,9 +98,10 @@ export function parseSource(source: SourceFile): ParseResult {
       continue;
     }
     if (doc.contents === null) continue; // comment-only document
-    const walker = new Walker(source, doc);
+    const walker = new Walker(source, doc, values);
     const data = walker.value(doc.contents as Node, [], 0);
     diagnostics.push(...walker.diagnostics);
+    if (values.left < 0) break; // the rest of the file is not read
     // A document of only comments (or an explicit null) holds no pipeline.
     if (walker.diagnostics.length === 0 && data !== null) documents.push({ source, data, spans: walker.spans });
   }
@@ -118,49 +127,70 @@ function tooDeep(where: { file: string; line: number; column: number; path: stri
   );
 }
 
+function tooManyValues(where: { file: string; line: number; column: number; path: string }): Diagnostic {
+  return diagnostic(
+    "E_TOO_MANY_ENTRIES",
+    where,
+    `the file holds more than ${LIMITS.maxValues} values, more than flowctl reads`,
+    "a pipeline needs far fewer; split the file, or move data into a file the component reads",
+  );
+}
+
 /**
- * Where the text nests far deeper than any pipeline, found without parsing:
- * sequence or key indicators repeated on one line (`- - - x`) and flow
- * brackets outside quotes and comments. Returns the offset, or undefined. It
- * may miss deep nesting (then the parser and the walker's limit still apply),
- * but it counts no level that is not there, bar brackets in text it takes for
- * code, so it refuses only what is far over maxDepth.
+ * What the text shows before the YAML parser runs, which takes seconds on a
+ * megabyte of small values and recurses on deep nesting: where it nests far
+ * deeper than any pipeline (`- - - x`, `[[[`: `deep`), and where it has more
+ * lines and flow items than LIMITS.maxValues (`crowded`). A line or a flow
+ * item is at least one value, and lines inside quotes, comments and block
+ * scalars (`|`, `>`) are not counted, so the scan refuses only files the
+ * walker would refuse too; what it misses, the parser and walker still catch.
  */
-function deepNesting(text: string): number | undefined {
+function scanText(text: string): { deep?: number; crowded?: number } {
   let flow = 0;
   let quote: "" | "'" | '"' = "";
-  let lineStart = true;
-  let compact = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "\n") {
-      lineStart = true;
-      compact = 0;
-      continue;
-    }
-    if (quote) {
-      if (ch === "\\" && quote === '"') i++;
-      else if (ch === quote) quote = "";
-      continue;
-    }
-    if (lineStart) {
-      if (ch === " " || ch === "\t") continue;
-      // A sequence or explicit-key indicator: "-" or "?" followed by a blank.
-      if ((ch === "-" || ch === "?") && (text[i + 1] === " " || text[i + 1] === "\t")) {
-        if (++compact > LIMITS.maxScannedDepth) return i;
-        i++;
+  let entries = 0;
+  let blockIndent = -1; // inside a block scalar opened on a line with this indent
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    let i = start;
+    while (i < end && (text[i] === " " || text[i] === "\t")) i++;
+    const indent = i - start;
+    const blank = i === end || text[i] === "#" || text[i] === "\r";
+    if (!quote && blockIndent >= 0) {
+      if (blank || indent > blockIndent) {
+        start = end + 1;
         continue;
       }
-      lineStart = false;
+      blockIndent = -1;
     }
-    if (ch === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) {
-      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
-    } else if (ch === '"' || (ch === "'" && flow > 0)) quote = ch;
-    else if (ch === "[" || ch === "{") {
-      if (++flow > LIMITS.maxScannedDepth) return i;
-    } else if ((ch === "]" || ch === "}") && flow > 0) flow--;
+    if (!quote && !blank && flow === 0 && ++entries > LIMITS.maxValues) return { crowded: i };
+    // Sequence or explicit-key indicators: "-" or "?" followed by a blank, any number on one line.
+    let compact = 0;
+    while (!quote && (text[i] === "-" || text[i] === "?") && (text[i + 1] === " " || text[i + 1] === "\t")) {
+      if (++compact > LIMITS.maxScannedDepth) return { deep: i };
+      i += 2;
+      while (text[i] === " " || text[i] === "\t") i++;
+    }
+    const content = i;
+    for (; i < end; i++) {
+      const ch = text[i];
+      if (quote) {
+        if (ch === "\\" && quote === '"') i++;
+        else if (ch === quote) quote = "";
+        continue;
+      }
+      if (ch === "#" && (i === start || text[i - 1] === " " || text[i - 1] === "\t")) break;
+      if (ch === '"' || (ch === "'" && flow > 0)) quote = ch;
+      else if (ch === "[" || ch === "{") {
+        if (++flow > LIMITS.maxScannedDepth) return { deep: i };
+      } else if ((ch === "]" || ch === "}") && flow > 0) flow--;
+      else if (ch === "," && flow > 0 && ++entries > LIMITS.maxValues) return { crowded: i };
+    }
+    if (!quote && flow === 0 && /(?:^|[\s:])[|>][-+0-9]*\s*(?:#.*)?$/.test(text.slice(content, end))) blockIndent = indent;
+    start = end + 1;
   }
-  return undefined;
+  return {};
 }
 
 function firstLine(message: string): string {
@@ -176,7 +206,7 @@ class Walker {
   /** Anchor name → the nodes that carry it, in document order (an alias takes the last before it). */
   private anchors = new Map<string, Node[]>();
 
-  constructor(private source: SourceFile, doc: Document.Parsed) {
+  constructor(private source: SourceFile, doc: Document.Parsed, private values: { left: number }) {
     visit(doc, (_key, node) => {
       const anchored = node as (Node & { anchor?: string }) | null; // null: an empty key (`? `) or value
       if (anchored?.anchor) this.anchors.get(anchored.anchor)?.push(anchored) ?? this.anchors.set(anchored.anchor, [anchored]);
@@ -193,6 +223,7 @@ class Walker {
       this.record(path, node.range![0], node.range![1], keyOffset);
       return this.value(target, path, depth, true);
     }
+    if (--this.values.left < 0) return this.stop(tooManyValues(this.where(node)));
     if (viaAlias && ++this.aliasNodes > LIMITS.maxAliasNodes) {
       return this.stop(diagnostic(
         "E_ALIAS_LIMIT",

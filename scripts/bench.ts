@@ -7,6 +7,7 @@ import { createCueEngine } from "../compiler/cue.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { loadCueWasm, loadGoGlue } from "../host/cue_wasm.ts";
 import { benchControlPlane } from "./bench_controlplane.ts";
+import { benchHostile } from "./bench_hostile.ts";
 
 const RUNS = 5;
 const root = new URL("../", import.meta.url).pathname;
@@ -124,5 +125,6 @@ if (import.meta.main) {
     log(`1,000 components → ${target.padEnd(15)} generate ${ms(median(times)).padStart(9)}, whole compile ${ms(median(whole)).padStart(9)}`);
   }
   log(`peak RSS during warm compiles: ${(peak / 2 ** 20).toFixed(0)} MiB`);
+  benchHostile(cue, log);
   await benchControlPlane(1000, 10, log);
 }

@@ -128,13 +128,14 @@ Deno.test("validate() stops repairing a large file with very many errors at E_ER
   assert.deepEqual(again.diagnostics, result.diagnostics);
 });
 
-Deno.test("validate() checks a file of 1,000 documents, every one, in few CUE evaluations", async () => {
+Deno.test("validate() checks a file of 900 documents, every one, in few CUE evaluations", async () => {
   let evaluations = 0;
   const engine = await cue();
   const counting = { ...engine, evaluate: (source: string) => (evaluations++, engine.evaluate(source)) };
-  const docs = Array.from({ length: 1000 }, (_, i) => `---\n${HEAD.replace("name: x", `name: p${i}`)}spec: {sources: [{id: s, image: i${i === 500 ? ", replicas: -1" : ""}}]}\n`);
+  // 900 documents of 11 values each: just under the 10,000 values a file may hold.
+  const docs = Array.from({ length: 900 }, (_, i) => `---\n${HEAD.replace("name: x", `name: p${i}`)}spec: {sources: [{id: s, image: i${i === 500 ? ", replicas: -1" : ""}}]}\n`);
   const result = validate(docs.join(""), { filename: "p.yaml", cue: counting });
-  assert.equal(result.pipelines.length, 999);
+  assert.equal(result.pipelines.length, 899);
   assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.path]), [["E_VALUE", "spec.sources[0].replicas"]]);
   assert.ok(evaluations <= 4, `${evaluations} CUE evaluations`);
 });
@@ -205,4 +206,20 @@ Deno.test("translate() keeps every file inside the output folder, whatever the p
   const paths = result.files[0].targets.flatMap((t) => t.files.map((f) => f.path));
   assert(paths.length > 0);
   for (const path of paths) assert.match(path, /^(evil|abs|pipeline)\/[a-z0-9.-]+$/);
+});
+
+Deno.test("validate() refuses a file of more than 10,000 values at once, before parsing it, and counts none in comments or block text", async () => {
+  const entries = (n: number) => Array.from({ length: n }, (_, i) => `        K${i}: "${i}"`).join("\n");
+  const envOf = (lines: string) => `${HEAD}spec:\n  sources:\n    - id: s\n      image: i\n      env:\n${lines}\n`;
+  // Block style, flow style and documents: each found by the scan, at the value that passes the limit.
+  const block = validate(envOf([entries(1999), entries(1999).replaceAll("K", "L"), entries(1999).replaceAll("K", "M"), entries(1999).replaceAll("K", "N"), entries(1999).replaceAll("K", "O"), entries(100).replaceAll("K", "P")].join("\n")), { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(block.diagnostics.map((d) => d.code), ["E_TOO_MANY_ENTRIES"]);
+  assert.match(block.diagnostics[0].message, /more than 10000 values/);
+  const flow = validate(`${HEAD}spec: {sources: [{id: s, image: i, args: [${Array(20000).fill("a").join(", ")}]}]}\n`, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(flow.diagnostics.map((d) => d.code), ["E_TOO_MANY_ENTRIES"]);
+  // 20,000 lines of comments and of a block scalar are no values.
+  const text = `${HEAD}# note\n${"# more\n".repeat(20000)}spec:\n  sources:\n    - id: s\n      image: i\n      args:\n        - |\n${"          line, with: a colon\n".repeat(20000)}`;
+  const quiet = validate(text, { filename: "p.yaml", cue: await cue() });
+  assert.deepEqual(quiet.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.equal(quiet.pipelines[0].components[0].args[0].split("\n").length, 20001);
 });
