@@ -121,6 +121,13 @@ function parseRequest(text: string, fields: readonly string[], registry: Generat
   };
 }
 
+/** What a path answers, by request method. */
+type Route = ReadonlyMap<string, (request: Request) => Promise<Response> | Response>;
+
+function route(method: string, answer: (request: Request) => Promise<Response> | Response): Route {
+  return new Map([[method, answer]]);
+}
+
 export function createHandler(options: ServiceOptions): (request: Request) => Promise<Response> {
   const registry = options.registry ?? defaultRegistry();
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -129,49 +136,43 @@ export function createHandler(options: ServiceOptions): (request: Request) => Pr
     return { name, description: g.description, options: g.options ?? [] };
   });
 
-  const routes: Record<string, Record<string, (request: Request) => Promise<Response> | Response>> = {
-    "/v1/validate": {
-      POST: async (request) => {
-        const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.validate, registry);
-        const result = validate(req.source, { filename: req.filename, cue: options.cue });
-        if (isInternal(result.diagnostics)) return internal({ diagnostics: result.diagnostics });
-        return json(200, { valid: !hasErrors(result.diagnostics), diagnostics: result.diagnostics });
-      },
-    },
-    "/v1/translate": {
-      POST: async (request) => {
-        const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.translate, registry);
-        const result = translate({
-          pipelines: [{ name: req.filename, text: req.source }],
-          targets: req.target === undefined ? undefined : [req.target],
-          options: req.options,
-          cue: options.cue,
-          registry,
-        });
-        if (result.problems.length) {
-          throw new RequestError(400, "invalid_option", result.problems.map((p) => p.message).join("; "));
-        }
-        const file = result.files[0];
-        const target = file.targets[0];
-        const diagnostics = sortDiagnostics([...file.diagnostics, ...target.diagnostics]);
-        const files = hasErrors(diagnostics) ? [] : target.files.map((f) => ({ path: f.path, content: f.content }));
-        if (isInternal(diagnostics)) return internal({ target: target.target, files: [], diagnostics });
-        return json(hasErrors(diagnostics) ? 422 : 200, { target: target.target, files, diagnostics });
-      },
-    },
-    "/v1/targets": { GET: () => json(200, { targets }) },
-  };
+  // Maps, not object literals: the path and the method come from the request, and a
+  // lookup on an object would also find what every object inherits (constructor, __proto__).
+  const routes = new Map<string, Route>([
+    ["/v1/validate", route("POST", async (request) => {
+      const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.validate, registry);
+      const result = validate(req.source, { filename: req.filename, cue: options.cue });
+      if (isInternal(result.diagnostics)) return internal({ diagnostics: result.diagnostics });
+      return json(200, { valid: !hasErrors(result.diagnostics), diagnostics: result.diagnostics });
+    })],
+    ["/v1/translate", route("POST", async (request) => {
+      const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.translate, registry);
+      const result = translate({
+        pipelines: [{ name: req.filename, text: req.source }],
+        targets: req.target === undefined ? undefined : [req.target],
+        options: req.options,
+        cue: options.cue,
+        registry,
+      });
+      if (result.problems.length) {
+        throw new RequestError(400, "invalid_option", result.problems.map((p) => p.message).join("; "));
+      }
+      const file = result.files[0];
+      const target = file.targets[0];
+      const diagnostics = sortDiagnostics([...file.diagnostics, ...target.diagnostics]);
+      const files = hasErrors(diagnostics) ? [] : target.files.map((f) => ({ path: f.path, content: f.content }));
+      if (isInternal(diagnostics)) return internal({ target: target.target, files: [], diagnostics });
+      return json(hasErrors(diagnostics) ? 422 : 200, { target: target.target, files, diagnostics });
+    })],
+    ["/v1/targets", route("GET", () => json(200, { targets }))],
+  ]);
   if (options.page) {
     const { html, script } = options.page;
     // The page loads only its own script; styles are inline in the HTML.
     const csp = "default-src 'self'; style-src 'self' 'unsafe-inline'";
-    routes["/"] = {
-      GET: () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp } }),
-    };
-    routes["/favicon.ico"] = { GET: () => new Response(null, { status: 204 }) }; // browsers ask; there is none
-    routes["/playground.js"] = {
-      GET: () => new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } }),
-    };
+    routes.set("/", route("GET", () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp } })));
+    routes.set("/favicon.ico", route("GET", () => new Response(null, { status: 204 }))); // browsers ask; there is none
+    routes.set("/playground.js", route("GET", () => new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } })));
   }
 
   async function readJsonBody(request: Request): Promise<string> {
@@ -184,16 +185,15 @@ export function createHandler(options: ServiceOptions): (request: Request) => Pr
 
   return async (request) => {
     const path = new URL(request.url).pathname;
-    const route = routes[path];
+    const methods = routes.get(path);
     try {
-      if (!route) throw new RequestError(404, "not_found", `no such path: ${path}; the API is under /v1/`);
-      const method = route[request.method];
-      if (!method) {
-        throw new RequestError(405, "method_not_allowed", `${path} takes ${Object.keys(route).join(", ")}`, {
-          allow: Object.keys(route).join(", "),
-        });
+      if (!methods) throw new RequestError(404, "not_found", `no such path: ${path}; the API is under /v1/`);
+      const answer = methods.get(request.method);
+      if (!answer) {
+        const allow = [...methods.keys()].join(", ");
+        throw new RequestError(405, "method_not_allowed", `${path} takes ${allow}`, { allow });
       }
-      return await method(request);
+      return await answer(request);
     } catch (err) {
       if (err instanceof RequestError) return json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
       options.onError?.(err);
