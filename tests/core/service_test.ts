@@ -1,6 +1,7 @@
 /** The web service's API, through its fetch handler (no socket): answers, status codes and limits. */
 import assert from "node:assert/strict";
 import { compile } from "../../translate/compile.ts";
+import { SERVICE_ERROR_CODES } from "../../service/error_codes.ts";
 import { createHandler } from "../../service/handler.ts";
 import { cue, ROOT } from "../support/helpers.ts";
 
@@ -120,5 +121,18 @@ Deno.test("service: a path named like an Object property is 404 for every method
         assert.equal(r.body.error.code, "not_found");
       }
     }
+  }
+});
+
+Deno.test("service: every error code is in the README's service section, with its status and meaning, and nothing else is", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const section = readme.slice(readme.indexOf("### Web service and playground"), readme.indexOf("### Editors"));
+  const rows = [...section.matchAll(/^\| (\d{3}) \| `([a-z0-9_]+)` \| (.+) \|$/gm)].map((m) => ({ code: m[2], status: Number(m[1]), meaning: m[3] }));
+  assert.deepEqual(
+    rows.map((r) => r.code).sort(),
+    Object.keys(SERVICE_ERROR_CODES).sort(),
+  );
+  for (const { code, status, meaning } of rows) {
+    assert.deepEqual({ status, meaning }, SERVICE_ERROR_CODES[code as keyof typeof SERVICE_ERROR_CODES], code);
   }
 });
