@@ -1,12 +1,14 @@
 /**
  * The web service with its compilations in a runner (issue 12, item 11): what
- * it answers when a runner is full, out of time or failing, and that it
- * refuses a request past the runner's capacity before reading its body.
+ * it answers when a runner is full, out of time or failing; that it refuses a
+ * request past the runner's capacity before reading its body; and that a slow
+ * request in the worker pool does not hold a fast one.
  */
 import assert from "node:assert/strict";
 import type { CompileJob } from "../../service/compile_job.ts";
 import { createHandler } from "../../service/handler.ts";
 import type { CompileRunner, RunOutcome } from "../../service/runner.ts";
+import { WorkerPool } from "../../service/worker_pool.ts";
 
 const post = (path: string, body: BodyInit) =>
   new Request(`http://flowctl.test${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
@@ -92,6 +94,35 @@ Deno.test("service runner: past the runner's capacity a request is 503 busy befo
   await held.reached();
   held.release();
   assert.equal((await third).status, 200);
+});
+
+Deno.test("service runner: in the worker pool, a request past the budget is 503 and a fast one sent after it is answered, while the slow job still runs", async () => {
+  const gate = new SharedArrayBuffer(4);
+  const pool = await WorkerPool.start({
+    worker: new URL("../support/gated_worker.ts", import.meta.url),
+    init: { gate },
+    size: 2,
+    budgetMs: 20,
+    drainLimitMs: 60_000,
+    queueLimit: 4,
+    maxWaitMs: 60_000,
+    largeSource: 1_000_000,
+    retryAfterSeconds: 1,
+  });
+  try {
+    const handler = createHandler({ runner: pool });
+    // Both are answered while the slow job still holds its worker: its gate opens only below.
+    const [s, f] = await Promise.all([handler(post("/v1/validate", '{"source": "block"}')), handler(post("/v1/validate", '{"source": "fast"}'))]);
+    assert.equal(f.status, 200);
+    assert.deepEqual(await f.json(), { echo: "fast" });
+    assert.equal(s.status, 503);
+    assert.equal((await s.json()).error.code, "time_budget");
+  } finally {
+    const open = new Int32Array(gate);
+    Atomics.store(open, 0, 1);
+    Atomics.notify(open, 0);
+    pool.close();
+  }
 });
 
 Deno.test("service runner: a body that does not arrive in time is 408 body_timeout, and frees its place", async () => {
