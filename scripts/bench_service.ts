@@ -1,18 +1,24 @@
 /**
- * The web service under a fixed load: the server in its own process, started
- * as `deno task serve` starts it, and 200 requests sent at once: 196 small
- * pipelines (validate and translate, the targets in turn) and 4 just under the
- * 1 MiB body limit, which CUE takes seconds over. Prints latency percentiles
- * of the small requests, what became of the large ones, and the server's
- * resident memory (idle, peak, after the load). Nothing here asserts timings.
+ * The web service under a fixed load, the server in its own process, started
+ * as `deno task serve` starts it:
+ *  1. a burst: 200 requests at once, 196 small pipelines (validate and
+ *     translate, the targets in turn) and 4 just under the 1 MiB body limit,
+ *     which CUE takes seconds over;
+ *  2. after 20 s of quiet, one large request and, while it is in, 50 small
+ *     ones, one every 100 ms: what one slow request does to everyone else.
+ * Prints latency percentiles, what the requests were answered, and the
+ * server's resident memory (idle, peak, after the load). Nothing here asserts.
  */
+import { spawnService } from "../tests/support/service_process.ts";
 import { generatedPipeline } from "./generated_pipeline.ts";
 
 const REQUESTS = 200;
 const LARGE_EVERY = 50; // requests 0, 50, 100, 150 are the large ones
 const LARGE_COMPONENTS = 9000; // ~1,000,000 bytes of JSON body
 const TARGETS = ["docker-compose", "kubernetes", "local", "nomad"];
-const root = new URL("../", import.meta.url);
+const BESIDE_SLOW = 50;
+const BESIDE_SLOW_EVERY_MS = 100;
+const QUIET_MS = 20_000;
 
 interface Sent {
   large: boolean;
@@ -30,31 +36,6 @@ function loadRequest(i: number): { path: string; body: string; large: boolean } 
   return i % 2
     ? { path: "/v1/validate", body: JSON.stringify({ source }), large: false }
     : { path: "/v1/translate", body: JSON.stringify({ source, target: TARGETS[(i / 2) % TARGETS.length] }), large: false };
-}
-
-/** The server process, started with the arguments of `deno task serve`, and the port it listens on. */
-async function startServer(): Promise<{ child: Deno.ChildProcess; port: number }> {
-  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
-  const [program, ...args] = (tasks.serve as string).split(/\s+/);
-  if (program !== "deno") throw new Error(`deno task serve runs ${program}, not deno`);
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root.pathname,
-    env: { PORT: "0", NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on http:\/\/[^:]+:(\d+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the service exited: ${text}`);
-    text += value;
-  }
-  (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return { child, port: Number(/listening on http:\/\/[^:]+:(\d+)/.exec(text)![1]) };
 }
 
 /** A field of /proc/<pid>/status in MiB (Linux), e.g. VmRSS (resident now) or VmHWM (peak resident). */
@@ -94,37 +75,50 @@ function outcomes(sent: Sent[]): string {
   return [...counts].sort().map(([k, n]) => `${k}×${n}`).join(", ");
 }
 
+/** Latency percentiles of the small requests that were compiled (answered 200 or 422). */
+function compiledLatencies(sent: Sent[]): string {
+  const answered = sent.filter((s) => !s.large && (s.status === 200 || s.status === 422)).map((s) => s.ms).sort((a, b) => a - b);
+  if (!answered.length) return "none compiled";
+  return `p50 ${ms(percentile(answered, 0.5))}, p99 ${ms(percentile(answered, 0.99))}, max ${ms(answered.at(-1)!)}`;
+}
+
 export async function benchService(log: (line: string) => void = (line) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"))) {
   const requests = Array.from({ length: REQUESTS }, (_, i) => loadRequest(i));
-  const { child, port } = await startServer();
-  const base = `http://127.0.0.1:${port}`;
+  const service = await spawnService();
+  const { child, base } = service;
+  const quiet = () => new Promise((r) => setTimeout(r, QUIET_MS));
   try {
     // One request first, so the load meets a started server, as it would in production.
     await send(base, requests[1]);
     const idle = await memory(child.pid, "VmRSS");
 
     const t0 = performance.now();
-    const sent = await Promise.all(requests.map((r) => send(base, r)));
+    const burst = await Promise.all(requests.map((r) => send(base, r)));
     const wall = performance.now() - t0;
     const peak = await memory(child.pid, "VmHWM");
-    await new Promise((r) => setTimeout(r, 3000));
-    const after = await memory(child.pid, "VmRSS");
+    const small = burst.filter((s) => !s.large);
+    const large = burst.filter((s) => s.large);
+    const all = burst.map((s) => s.ms).sort((a, b) => a - b);
+    log(`service burst: ${REQUESTS} requests at once, ${small.length} small (5-20 components) and ${large.length} of ~1 MiB (${LARGE_COMPONENTS} components); all answered in ${ms(wall)}`);
+    log(`service burst: small: ${outcomes(small)}; compiled ones ${compiledLatencies(burst)}`);
+    log(`service burst: every request: p50 ${ms(percentile(all, 0.5))}, p99 ${ms(percentile(all, 0.99))}`);
+    log(`service burst: large: ${outcomes(large)}; answered after ${large.map((s) => ms(s.ms)).join(", ")}`);
+    await quiet();
+    log(`service burst: server RSS idle ${idle}, peak ${peak}, ${QUIET_MS / 1000} s after the burst ${await memory(child.pid, "VmRSS")}`);
 
-    const small = sent.filter((s) => !s.large);
-    const answered = small.filter((s) => s.status === 200 || s.status === 422).map((s) => s.ms).sort((a, b) => a - b);
-    const all = sent.map((s) => s.ms).sort((a, b) => a - b);
-    const large = sent.filter((s) => s.large);
-    log(`service: ${REQUESTS} requests at once, ${small.length} small (5-20 components) and ${large.length} of ~1 MiB (${LARGE_COMPONENTS} components); all answered in ${ms(wall)}`);
-    log(`service: small: ${outcomes(small)}`);
-    if (answered.length) {
-      log(`service: small, compiled (200/422): p50 ${ms(percentile(answered, 0.5))}, p99 ${ms(percentile(answered, 0.99))}, max ${ms(answered.at(-1)!)}`);
+    // One large request, and small ones at a steady pace while it is in.
+    const slow = send(base, requests[0]);
+    const beside: Promise<Sent>[] = [];
+    for (let i = 0; i < BESIDE_SLOW; i++) {
+      await new Promise((r) => setTimeout(r, BESIDE_SLOW_EVERY_MS));
+      beside.push(send(base, requests[1 + (i % (LARGE_EVERY - 1))]));
     }
-    log(`service: every request: p50 ${ms(percentile(all, 0.5))}, p99 ${ms(percentile(all, 0.99))}`);
-    log(`service: large: ${outcomes(large)}; answered after ${large.map((s) => ms(s.ms)).join(", ")}`);
-    log(`service: server RSS idle ${idle}, peak ${peak}, 3 s after the load ${after}`);
+    const steady = await Promise.all(beside);
+    const slowOne = await slow;
+    log(`service beside one slow request: ${BESIDE_SLOW} small requests, one every ${BESIDE_SLOW_EVERY_MS} ms: ${outcomes(steady)}; ${compiledLatencies(steady)}`);
+    log(`service beside one slow request: the slow one: ${outcomes([slowOne])} after ${ms(slowOne.ms)}; server peak RSS so far ${await memory(child.pid, "VmHWM")}`);
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
+    await service.stop();
   }
 }
 

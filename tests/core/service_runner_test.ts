@@ -1,14 +1,17 @@
 /**
  * The web service with its compilations in a runner (issue 12, item 11): what
  * it answers when a runner is full, out of time or failing; that it refuses a
- * request past the runner's capacity before reading its body; and that a slow
- * request in the worker pool does not hold a fast one.
+ * request past the runner's capacity before reading its body; that a slow
+ * request in the worker pool does not hold a fast one; and that the pool's
+ * answers are, byte for byte, the answers compiled in process.
  */
 import assert from "node:assert/strict";
+import { startCompilePool } from "../../host/compile_pool.ts";
 import type { CompileJob } from "../../service/compile_job.ts";
 import { createHandler } from "../../service/handler.ts";
 import type { CompileRunner, RunOutcome } from "../../service/runner.ts";
 import { WorkerPool } from "../../service/worker_pool.ts";
+import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
 
 const post = (path: string, body: BodyInit) =>
   new Request(`http://flowctl.test${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
@@ -121,6 +124,39 @@ Deno.test("service runner: in the worker pool, a request past the budget is 503 
     const open = new Int32Array(gate);
     Atomics.store(open, 0, 1);
     Atomics.notify(open, 0);
+    pool.close();
+  }
+});
+
+Deno.test("service runner: the worker pool answers byte for byte what the in-process path answers", async () => {
+  const pool = await startCompilePool({ size: 2 });
+  try {
+    const inProcess = createHandler({ cue: await cue() });
+    const inWorkers = createHandler({ runner: pool });
+    const fanOut = await Deno.readTextFile(new URL("fixtures/fan_out.yaml", ROOT));
+    const bodies: unknown[] = [
+      { source: fanOut, filename: "fan_out.yaml", target: "kubernetes", options: { namespace: "data" } },
+      { source: fanOut.replace("inputs: [token-transfers]", "inputs: [token-transfer]") }, // 422
+      { source: fanOut, target: "nomad", options: { namespace: "data" } }, // 400 invalid_option
+      { source: "a: [" }, // E_SYNTAX
+    ];
+    for (const name of await fixtureFiles("fixtures")) {
+      bodies.push({ source: await Deno.readTextFile(new URL(`fixtures/${name}`, ROOT)), filename: name, target: "docker-compose" });
+    }
+    let compared = 0;
+    for (const body of bodies) {
+      for (const path of ["/v1/translate", "/v1/validate"]) {
+        const text = JSON.stringify(path === "/v1/validate" ? { source: (body as { source: string }).source } : body);
+        const [a, b] = await Promise.all([inProcess(post(path, text)), inWorkers(post(path, text))]);
+        const label = `${path} ${text.slice(0, 80)}`;
+        assert.equal(b.status, a.status, label);
+        assert.deepEqual([...b.headers], [...a.headers], label);
+        assert.deepEqual(new Uint8Array(await b.arrayBuffer()), new Uint8Array(await a.arrayBuffer()), label);
+        compared++;
+      }
+    }
+    assert.ok(compared > 40);
+  } finally {
     pool.close();
   }
 });
