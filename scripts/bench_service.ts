@@ -4,7 +4,7 @@
  *  1. a burst: 200 requests at once, 196 small pipelines (validate and
  *     translate, the targets in turn) and 4 just under the 1 MiB body limit,
  *     which CUE takes seconds over;
- *  2. after 20 s of quiet, one large request and, while it is in, 50 small
+ *  2. after 30 s of quiet, one large request and, while it is in, 50 small
  *     ones, one every 100 ms: what one slow request does to everyone else.
  * Prints latency percentiles, what the requests were answered, and the
  * server's resident memory (idle, peak, after the load). Nothing here asserts.
@@ -18,7 +18,7 @@ const LARGE_COMPONENTS = 9000; // ~1,000,000 bytes of JSON body
 const TARGETS = ["docker-compose", "kubernetes", "local", "nomad"];
 const BESIDE_SLOW = 50;
 const BESIDE_SLOW_EVERY_MS = 100;
-const QUIET_MS = 20_000;
+const QUIET_MS = 30_000;
 
 interface Sent {
   large: boolean;
@@ -91,6 +91,8 @@ export async function benchService(log: (line: string) => void = (line) => Deno.
     // One request first, so the load meets a started server, as it would in production.
     await send(base, requests[1]);
     const idle = await memory(child.pid, "VmRSS");
+    // Other processes on the machine change every number here.
+    log(`service: ${navigator.hardwareConcurrency} cores, load average ${Deno.loadavg()[0].toFixed(1)} before the load`);
 
     const t0 = performance.now();
     const burst = await Promise.all(requests.map((r) => send(base, r)));
