@@ -8,32 +8,14 @@ import { defaultRegistry } from "../generators/mod.ts";
 import { loadCueWasm, loadGoGlue } from "../host/cue_wasm.ts";
 import { benchControlPlane } from "./bench_controlplane.ts";
 import { benchHostile } from "./bench_hostile.ts";
+import { generatedPipeline } from "./generated_pipeline.ts";
+import { benchService } from "./bench_service.ts";
 
 const RUNS = 5;
 const root = new URL("../", import.meta.url).pathname;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const log = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
-
-/** A pipeline of n components: one source, a chain of processors, and sinks fanning out of every tenth one. */
-export function generatedPipeline(n: number): string {
-  const lines = ["apiVersion: flowctl/v1", "kind: Pipeline", `metadata: {name: bench-${n}}`, "spec:", "  sources:"];
-  lines.push("    - {id: src, image: example/src:1, ports: [{containerPort: 50051}], env: {NETWORK: testnet}}");
-  const processors: string[] = [];
-  const sinks: string[] = [];
-  let previous = "src";
-  for (let i = 1; i < n; i++) {
-    if (i % 10 === 0) sinks.push(`    - {id: sink-${i}, image: example/sink:1, inputs: [${previous}], env: {BATCH: "100"}}`);
-    else {
-      processors.push(
-        `    - {id: p-${i}, image: example/p:1, inputs: [${previous}], ports: [{containerPort: ${50052 + (i % 1000)}}], config: {level: ${i}}}`,
-      );
-      previous = `p-${i}`;
-    }
-  }
-  if (sinks.length === 0) sinks.push(`    - {id: sink, image: example/sink:1, inputs: [${previous}]}`);
-  return [...lines, "  processors:", ...processors, "  sinks:", ...sinks].join("\n") + "\n";
-}
 
 async function timeCommand(
   args: string[],
@@ -127,4 +109,5 @@ if (import.meta.main) {
   log(`peak RSS during warm compiles: ${(peak / 2 ** 20).toFixed(0)} MiB`);
   benchHostile(cue, log);
   await benchControlPlane(1000, 10, log);
+  await benchService(log);
 }

@@ -30,8 +30,9 @@ export function declarations(): Map<string, string> {
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
     target: ts.ScriptTarget.ES2022,
-    // No Deno types, no Node types: the core must compile without either.
-    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    // No Deno types, no Node types: the core must compile without either. String.isWellFormed
+    // (ES2024, in Node 20 and every current browser) checks that text can be written as UTF-8.
+    lib: ["lib.es2022.d.ts", "lib.es2024.string.d.ts", "lib.dom.d.ts"],
     types: [],
     rootDir: fileURLToPath(ROOT),
     paths: { yaml: [typesOf("yaml")], diff: [typesOf("diff")] },

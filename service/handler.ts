@@ -7,21 +7,30 @@
  *   GET  /              the playground page, GET /playground.js its script
  * A pipeline with errors is still an answer (validate 200, translate 422, both
  * with diagnostics); a request that is not understood is a 4xx with
- * {"error": {"code", "message"}}; a bug in flowctl is a 500 with the same
- * body, plus the diagnostics (E_INTERNAL says where it happened).
+ * {"error": {"code", "message", "hint"?}} (error_codes.ts); a bug in flowctl
+ * is a 500 with the same body, plus the diagnostics (E_INTERNAL says where it
+ * happened). Compilations go to a runner (runner.ts): in process by default,
+ * a worker pool with a time budget under server.ts; a runner that is full or
+ * out of time makes the answer a 503.
  */
 import type { CueEngine } from "../compiler/cue.ts";
-import { hasErrors, isInternal, sortDiagnostics } from "../compiler/diagnostics.ts";
 import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { validate } from "../translate/compile.ts";
-import { translate } from "../translate/translate.ts";
+import { type Answer, errorAnswer, INTERNAL, jsonAnswer, toResponse } from "./answer.ts";
+import type { CompileJob } from "./compile_job.ts";
+import type { ServiceError } from "./error_codes.ts";
+import { type CompileRunner, inProcessRunner, RETRY_AFTER_SECONDS, type RunOutcome } from "./runner.ts";
 
-export interface ServiceOptions {
-  cue: CueEngine;
+/** Compiles with the CUE given, on the calling thread, or with the runner given (server.ts: a worker pool). */
+export type ServiceOptions = ServiceShell & ({ cue: CueEngine; runner?: undefined } | { runner: CompileRunner; cue?: undefined });
+
+interface ServiceShell {
+  /** Checks targets and lists them; a runner compiles with its own (the default registry in workers). */
   registry?: GeneratorRegistry;
   /** Largest request body accepted; default 1 MiB. */
   maxBodyBytes?: number;
+  /** Longest a request body may take to arrive, in ms; default 10 s. */
+  bodyTimeoutMs?: number;
   /** The playground: its HTML and its bundled script. Without it, / is 404. */
   page?: { html: string; script: string };
   /** Told of unexpected failures (answered with 500). */
@@ -29,96 +38,127 @@ export interface ServiceOptions {
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 const REQUEST_FIELDS = {
   validate: ["source", "filename"],
   translate: ["source", "filename", "target", "options"],
 } as const;
 
+/** A request the service does not take: thrown while reading it, answered with its error body. */
 class RequestError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
+  constructor(readonly error: ServiceError, readonly headers?: Record<string, string>) {
+    super(error.message);
   }
 }
 
-const INTERNAL = { code: "internal", message: "flowctl failed on this request; this is a bug, please report it" };
-
-/** 500 with the error body every failure has, and what is known of where it happened. */
-function internal(details: Record<string, unknown> = {}): Response {
-  return json(500, { error: INTERNAL, ...details });
+/** What the client gets for what became of its job. */
+function outcomeAnswer(outcome: RunOutcome, onError: ((error: unknown) => void) | undefined): Answer {
+  switch (outcome.kind) {
+    case "answered":
+      return outcome.answer;
+    case "busy":
+      return errorAnswer({
+        code: "busy",
+        message: "the service is compiling as many pipelines as it takes at once",
+        hint: `send the request again after ${outcome.retryAfterSeconds} s (Retry-After)`,
+      }, {}, { "retry-after": String(outcome.retryAfterSeconds) });
+    case "over_budget":
+      // 503, not 422: the budget is the service's limit, measured in time, not a fault of the pipeline,
+      // which the CLI compiles (and a 422 carries diagnostics, which are the same on every run).
+      return errorAnswer({
+        code: "time_budget",
+        message: `compiling this pipeline took longer than the service's time budget (${outcome.budgetMs / 1000} s); the service gave up on it`,
+        hint: "the CLI has no time budget: flowctl validate or translate compiles it locally; or split the pipeline into smaller ones",
+      });
+    case "failed":
+      onError?.(outcome.error);
+      return errorAnswer(INTERNAL);
+  }
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body, null, 2) + "\n", {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
-  });
-}
-
-/** The body as text, refusing more than `max` bytes whether or not Content-Length says so. */
-async function readBody(request: Request, max: number): Promise<string> {
-  const tooLarge = () => new RequestError(413, "body_too_large", `the request body is larger than ${max} bytes`);
+/**
+ * The body as text, refusing more than `max` bytes whether or not Content-Length
+ * says so, and a body that takes longer than `timeoutMs` to arrive: a request
+ * holds one of the runner's places while it is read.
+ */
+async function readBody(request: Request, max: number, timeoutMs: number): Promise<string> {
+  const tooLarge = () => new RequestError({ code: "body_too_large", message: `the request body is larger than ${max} bytes` });
   if (Number(request.headers.get("content-length") ?? 0) > max) throw tooLarge();
   if (!request.body) return "";
+  const reader = request.body.getReader();
+  let late = false;
+  const timer = setTimeout(() => (late = true, reader.cancel().catch(() => {})), timeoutMs);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.length;
-    if (size > max) throw tooLarge();
-    chunks.push(chunk);
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      size += r.value.length;
+      if (size > max) {
+        await reader.cancel(); // the rest is not wanted
+        throw tooLarge();
+      }
+      chunks.push(r.value);
+    }
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
   }
+  if (late) throw new RequestError({ code: "body_timeout", message: `the request body took longer than ${timeoutMs / 1000} s to arrive` });
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) bytes.set(c, (at += c.length) - c.length);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new RequestError(400, "invalid_utf8", "the request body is not UTF-8");
+    throw new RequestError({ code: "invalid_utf8", message: "the request body is not UTF-8" });
   }
 }
 
-interface PipelineRequest {
-  source: string;
-  filename: string;
-  target?: string;
-  options?: GeneratorOptions;
-}
-
 /** Checks the JSON request: known fields only, each of its type. */
-function parseRequest(text: string, fields: readonly string[], registry: GeneratorRegistry): PipelineRequest {
+function parseRequest(text: string, route: CompileJob["route"], registry: GeneratorRegistry): CompileJob {
+  const fields: readonly string[] = REQUEST_FIELDS[route];
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new RequestError(400, "invalid_json", `the request body is not JSON: ${(err as Error).message}`);
+    throw new RequestError({ code: "invalid_json", message: `the request body is not JSON: ${(err as Error).message}` });
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new RequestError(400, "invalid_request", 'the request body must be a JSON object such as {"source": "..."}');
+    throw new RequestError({ code: "invalid_request", message: 'the request body must be a JSON object such as {"source": "..."}' });
   }
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).find((k) => !fields.includes(k));
   if (unknown !== undefined) {
-    throw new RequestError(400, "unknown_field", `unknown field "${unknown}"; the fields are ${fields.join(", ")}`);
+    throw new RequestError({ code: "unknown_field", message: `unknown field "${unknown}"; the fields are ${fields.join(", ")}` });
   }
-  if (typeof b.source !== "string") throw new RequestError(400, "invalid_request", '"source" must be a string: the pipeline text');
+  if (typeof b.source !== "string") throw new RequestError({ code: "invalid_request", message: '"source" must be a string: the pipeline text' });
   if (b.filename !== undefined && (typeof b.filename !== "string" || b.filename === "")) {
-    throw new RequestError(400, "invalid_request", '"filename" must be a non-empty string');
+    throw new RequestError({ code: "invalid_request", message: '"filename" must be a non-empty string' });
   }
   if (b.target !== undefined && (typeof b.target !== "string" || !registry.get(b.target))) {
-    throw new RequestError(400, "unknown_target", `"target" must be one of ${registry.names().join(", ")}`);
+    throw new RequestError({ code: "unknown_target", message: `"target" must be one of ${registry.names().join(", ")}` });
   }
   const options = b.options;
   if (options !== undefined) {
     const scalar = (v: unknown) => ["string", "number", "boolean"].includes(typeof v);
     if (typeof options !== "object" || options === null || Array.isArray(options) || !Object.values(options).every(scalar)) {
-      throw new RequestError(400, "invalid_request", '"options" must be an object of target options, e.g. {"namespace": "data"}');
+      throw new RequestError({ code: "invalid_request", message: '"options" must be an object of target options, e.g. {"namespace": "data"}' });
     }
   }
   return {
+    route,
     source: b.source,
     filename: (b.filename as string | undefined) ?? "pipeline.yaml",
     target: b.target as string | undefined,
     options: options as GeneratorOptions | undefined,
   };
+}
+
+/** What a path answers, by request method. */
+type Route = ReadonlyMap<string, (request: Request) => Promise<Response> | Response>;
+
+function route(method: string, answer: (request: Request) => Promise<Response> | Response): Route {
+  return new Map([[method, answer]]);
 }
 
 export function createHandler(options: ServiceOptions): (request: Request) => Promise<Response> {
@@ -129,75 +169,63 @@ export function createHandler(options: ServiceOptions): (request: Request) => Pr
     return { name, description: g.description, options: g.options ?? [] };
   });
 
-  const routes: Record<string, Record<string, (request: Request) => Promise<Response> | Response>> = {
-    "/v1/validate": {
-      POST: async (request) => {
-        const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.validate, registry);
-        const result = validate(req.source, { filename: req.filename, cue: options.cue });
-        if (isInternal(result.diagnostics)) return internal({ diagnostics: result.diagnostics });
-        return json(200, { valid: !hasErrors(result.diagnostics), diagnostics: result.diagnostics });
-      },
-    },
-    "/v1/translate": {
-      POST: async (request) => {
-        const req = parseRequest(await readJsonBody(request), REQUEST_FIELDS.translate, registry);
-        const result = translate({
-          pipelines: [{ name: req.filename, text: req.source }],
-          targets: req.target === undefined ? undefined : [req.target],
-          options: req.options,
-          cue: options.cue,
-          registry,
-        });
-        if (result.problems.length) {
-          throw new RequestError(400, "invalid_option", result.problems.map((p) => p.message).join("; "));
-        }
-        const file = result.files[0];
-        const target = file.targets[0];
-        const diagnostics = sortDiagnostics([...file.diagnostics, ...target.diagnostics]);
-        const files = hasErrors(diagnostics) ? [] : target.files.map((f) => ({ path: f.path, content: f.content }));
-        if (isInternal(diagnostics)) return internal({ target: target.target, files: [], diagnostics });
-        return json(hasErrors(diagnostics) ? 422 : 200, { target: target.target, files, diagnostics });
-      },
-    },
-    "/v1/targets": { GET: () => json(200, { targets }) },
-  };
+  const runner = options.runner ?? inProcessRunner({ cue: options.cue, registry });
+  /** Compile requests between arriving and being answered: bounded by the runner's capacity, bodies included. */
+  let inFlight = 0;
+
+  async function compile(request: Request, kind: CompileJob["route"]): Promise<Answer> {
+    if (inFlight >= (runner.capacity ?? Infinity)) {
+      // Refused before its body is read, so a flood of requests holds no memory.
+      return outcomeAnswer({ kind: "busy", retryAfterSeconds: RETRY_AFTER_SECONDS }, options.onError);
+    }
+    inFlight++;
+    try {
+      const job = parseRequest(await readJsonBody(request), kind, registry);
+      return outcomeAnswer(await runner.run(job), options.onError);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  // Maps, not object literals: the path and the method come from the request, and a
+  // lookup on an object would also find what every object inherits (constructor, __proto__).
+  const routes = new Map<string, Route>([
+    ["/v1/validate", route("POST", async (request) => toResponse(await compile(request, "validate")))],
+    ["/v1/translate", route("POST", async (request) => toResponse(await compile(request, "translate")))],
+    ["/v1/targets", route("GET", () => toResponse(jsonAnswer(200, { targets })))],
+  ]);
   if (options.page) {
     const { html, script } = options.page;
     // The page loads only its own script; styles are inline in the HTML.
     const csp = "default-src 'self'; style-src 'self' 'unsafe-inline'";
-    routes["/"] = {
-      GET: () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp } }),
-    };
-    routes["/favicon.ico"] = { GET: () => new Response(null, { status: 204 }) }; // browsers ask; there is none
-    routes["/playground.js"] = {
-      GET: () => new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } }),
-    };
+    routes.set("/", route("GET", () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp } })));
+    routes.set("/favicon.ico", route("GET", () => new Response(null, { status: 204 }))); // browsers ask; there is none
+    routes.set("/playground.js", route("GET", () => new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } })));
   }
 
   async function readJsonBody(request: Request): Promise<string> {
     const type = request.headers.get("content-type") ?? "";
     if (!/^application\/json\s*(;|$)/i.test(type)) {
-      throw new RequestError(415, "unsupported_media_type", "send the request as Content-Type: application/json");
+      throw new RequestError({ code: "unsupported_media_type", message: "send the request as Content-Type: application/json" });
     }
-    return await readBody(request, max);
+    return await readBody(request, max, options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
   }
 
   return async (request) => {
     const path = new URL(request.url).pathname;
-    const route = routes[path];
+    const methods = routes.get(path);
     try {
-      if (!route) throw new RequestError(404, "not_found", `no such path: ${path}; the API is under /v1/`);
-      const method = route[request.method];
-      if (!method) {
-        throw new RequestError(405, "method_not_allowed", `${path} takes ${Object.keys(route).join(", ")}`, {
-          allow: Object.keys(route).join(", "),
-        });
+      if (!methods) throw new RequestError({ code: "not_found", message: `no such path: ${path}; the API is under /v1/` });
+      const answer = methods.get(request.method);
+      if (!answer) {
+        const allow = [...methods.keys()].join(", ");
+        throw new RequestError({ code: "method_not_allowed", message: `${path} takes ${allow}` }, { allow });
       }
-      return await method(request);
+      return await answer(request);
     } catch (err) {
-      if (err instanceof RequestError) return json(err.status, { error: { code: err.code, message: err.message } }, err.headers);
+      if (err instanceof RequestError) return toResponse(errorAnswer(err.error, {}, err.headers));
       options.onError?.(err);
-      return internal();
+      return toResponse(errorAnswer(INTERNAL));
     }
   };
 }

@@ -1,6 +1,7 @@
 /** The web service's API, through its fetch handler (no socket): answers, status codes and limits. */
 import assert from "node:assert/strict";
 import { compile } from "../../translate/compile.ts";
+import { SERVICE_ERROR_CODES } from "../../service/error_codes.ts";
 import { createHandler } from "../../service/handler.ts";
 import { cue, ROOT } from "../support/helpers.ts";
 
@@ -16,6 +17,7 @@ async function call(path: string, body?: unknown, init: RequestInit = {}) {
       ...init,
     }),
   );
+  assert.ok(response instanceof Response, `${init.method ?? "GET"} ${path} answered ${Object.prototype.toString.call(response)}, not a Response`);
   const type = response.headers.get("content-type") ?? "";
   return { status: response.status, headers: response.headers, body: type.startsWith("application/json") ? await response.json() : await response.text() };
 }
@@ -90,4 +92,47 @@ Deno.test("service: targets are listed with their options; the page and its scri
   assert.equal(page.status, 200);
   assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'self'/);
   assert.equal((await call("/playground.js")).headers.get("content-type"), "text/javascript; charset=utf-8");
+});
+
+/** Names an object inherits (constructor, toString, valueOf, hasOwnProperty, __proto__, …): a lookup on a plain object finds them. */
+const INHERITED_NAMES = [...new Set([...Object.getOwnPropertyNames(Object.prototype), ...Object.getOwnPropertyNames(Function.prototype)])];
+
+Deno.test("service: a method named like an Object property is 405 with Allow on every route, never 500 (issue 12, item 10)", async () => {
+  assert.ok(["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__"].every((n) => INHERITED_NAMES.includes(n)));
+  const routes: [string, string][] = [
+    ["/v1/validate", "POST"], ["/v1/translate", "POST"], ["/v1/targets", "GET"], ["/", "GET"], ["/playground.js", "GET"], ["/favicon.ico", "GET"],
+  ];
+  for (const [path, allowed] of routes) {
+    for (const method of INHERITED_NAMES) {
+      const r = await call(path, undefined, { method });
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.headers.get("allow"), allowed, `${method} ${path}`);
+      assert.equal(r.body.error.code, "method_not_allowed");
+    }
+  }
+});
+
+Deno.test("service: a path named like an Object property is 404 for every method (issue 12, item 10)", async () => {
+  for (const name of INHERITED_NAMES) {
+    for (const path of [`/${name}`, `/v1/${name}`, name === "__proto__" ? "/%5F%5Fproto%5F%5F" : `/${name}/`]) {
+      for (const method of ["GET", "POST", name]) {
+        const r = await call(path, undefined, { method });
+        assert.equal(r.status, 404, `${method} ${path}`);
+        assert.equal(r.body.error.code, "not_found");
+      }
+    }
+  }
+});
+
+Deno.test("service: every error code is in the README's service section, with its status and meaning, and nothing else is", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const section = readme.slice(readme.indexOf("### Web service and playground"), readme.indexOf("### Editors"));
+  const rows = [...section.matchAll(/^\| (\d{3}) \| `([a-z0-9_]+)` \| (.+) \|$/gm)].map((m) => ({ code: m[2], status: Number(m[1]), meaning: m[3] }));
+  assert.deepEqual(
+    rows.map((r) => r.code).sort(),
+    Object.keys(SERVICE_ERROR_CODES).sort(),
+  );
+  for (const { code, status, meaning } of rows) {
+    assert.deepEqual({ status, meaning }, SERVICE_ERROR_CODES[code as keyof typeof SERVICE_ERROR_CODES], code);
+  }
 });
