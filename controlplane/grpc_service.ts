@@ -7,15 +7,17 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { ownValue } from "./own_keys.ts";
 import {
+  COMPONENT_TYPES,
   type ComponentInfo,
   type ComponentRecord,
   type ComponentType,
   ControlPlaneError,
-  type HealthStatus,
+  HEALTH_STATUSES,
   type Registry,
 } from "./registry.ts";
-import type { PipelineRun, PipelineRuns, RunMetrics, RunStatus } from "./runs.ts";
+import { type PipelineRun, type PipelineRuns, RUN_STATUSES, type RunMetrics } from "./runs.ts";
 import type { Store } from "./store.ts";
 
 const PROTO_DIR = `${import.meta.dirname}/proto`;
@@ -82,7 +84,7 @@ export function v1Handlers(ctx: ServiceContext): Record<string, Handler> {
       return { components: found.map(componentTo) };
     },
     Heartbeat(req) {
-      registry.heartbeat(req.service_id, enumValue("status", req.status, HEALTH), req.metrics, ctx.clock());
+      registry.heartbeat(req.service_id, enumValue("status", req.status, HEALTH_STATUSES), req.metrics, ctx.clock());
       return {};
     },
     GetComponentStatus(req) {
@@ -102,7 +104,8 @@ export function legacyHandlers(ctx: ServiceContext): Record<string, Handler> {
     Register(req) {
       const metadata: Record<string, string> = req.metadata;
       const named = (field: string) =>
-        ["processor", "source", "sink"].map((k) => metadata[`${k}_${field}`]).find(Boolean) ?? metadata[field] ?? "";
+        ["processor", "source", "sink"].map((k) => ownValue(metadata, `${k}_${field}`)).find(Boolean) ??
+          ownValue(metadata, field) ?? "";
       const type = LEGACY_TO_V1[enumValue("service_type", req.service_type, SERVICE_TYPES)];
       const component: ComponentInfo = {
         id: req.component_id || req.service_id,
@@ -191,10 +194,7 @@ function toStatus(err: unknown): Partial<grpc.StatusObject> & { code: grpc.statu
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
 
-const COMPONENT_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "CONSUMER"] as const satisfies readonly ComponentType[];
-const HEALTH = ["UNKNOWN", "STARTING", "HEALTHY", "DEGRADED", "UNHEALTHY", "STOPPING"] as const satisfies readonly HealthStatus[];
 const SERVICE_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "SINK", "PIPELINE"] as const;
-const RUN_STATUSES = ["UNKNOWN", "STARTING", "RUNNING", "COMPLETED", "FAILED", "STOPPED"] as const satisfies readonly RunStatus[];
 const LEGACY_TO_V1: Record<(typeof SERVICE_TYPES)[number], ComponentType> = {
   UNSPECIFIED: "UNSPECIFIED",
   SOURCE: "SOURCE",
@@ -260,8 +260,9 @@ function statusTo(r: ComponentRecord): Message {
 }
 
 function legacyStatusTo(r: ComponentRecord): Message {
-  const metrics: Record<string, number> = {};
-  for (const [k, v] of Object.entries(r.metrics)) if (v.trim() !== "" && Number.isFinite(Number(v))) metrics[k] = Number(v);
+  const metrics = Object.fromEntries(
+    Object.entries(r.metrics).filter(([, v]) => v.trim() !== "" && Number.isFinite(Number(v))).map(([k, v]) => [k, Number(v)]),
+  );
   return {
     service_id: r.serviceId,
     service_type: V1_TO_LEGACY[r.component.type],
@@ -273,16 +274,15 @@ function legacyStatusTo(r: ComponentRecord): Message {
 }
 
 function metricsFrom(m: Message): RunMetrics {
-  const components: RunMetrics["componentMetrics"] = {};
-  for (const [id, c] of Object.entries(m.component_metrics ?? {}) as [string, Message][]) {
-    components[id] = {
+  const components: RunMetrics["componentMetrics"] = Object.fromEntries(
+    (Object.entries(m.component_metrics ?? {}) as [string, Message][]).map(([id, c]) => [id, {
       eventsIn: c.events_in,
       eventsOut: c.events_out,
       bytesIn: c.bytes_in,
       bytesOut: c.bytes_out,
       processingTimeMs: c.processing_time_ms,
-    };
-  }
+    }]),
+  );
   return {
     eventsProcessed: m.events_processed,
     eventsPerSecond: m.events_per_second,

@@ -6,6 +6,17 @@
  */
 import type { Registry } from "./registry.ts";
 
+/** The store as counted on /metrics: what opening it found, and its commits since. */
+export interface StoreCounts {
+  /** Damaged database files set aside (each with what could be read of it kept). */
+  recoveries: number;
+  /** Lines or rows not loaded: unreadable, or not the shape of a record. */
+  rowsSkipped: number;
+  /** Records converted from an older version's JSON-lines file. */
+  rowsImported: number;
+  commits(): number;
+}
+
 /** Calls answered, by gRPC method and status code. */
 export class CallCounter {
   private counts = new Map<string, number>();
@@ -18,7 +29,7 @@ export class CallCounter {
   }
 }
 
-export function httpHandler(registry: Registry, calls: CallCounter, clock: () => number, startedAt: number) {
+export function httpHandler(registry: Registry, calls: CallCounter, store: StoreCounts, clock: () => number, startedAt: number) {
   return (request: Request): Response => {
     const { pathname } = new URL(request.url);
     if (request.method !== "GET" && request.method !== "HEAD") {
@@ -28,7 +39,7 @@ export function httpHandler(registry: Registry, calls: CallCounter, clock: () =>
       case "/health":
         return Response.json({ status: "ok", pipeline: registry.pipelineHealth(), components: registry.all().length });
       case "/metrics":
-        return new Response(prometheusText(registry, calls, clock(), startedAt), {
+        return new Response(prometheusText(registry, calls, store, clock(), startedAt), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       case "/api/services":
@@ -56,7 +67,7 @@ export function httpHandler(registry: Registry, calls: CallCounter, clock: () =>
 }
 
 /** The Prometheus text exposition format (version 0.0.4). */
-export function prometheusText(registry: Registry, calls: CallCounter, now: number, startedAt: number): string {
+export function prometheusText(registry: Registry, calls: CallCounter, store: StoreCounts, now: number, startedAt: number): string {
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [labels: Record<string, string>, value: number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -93,6 +104,30 @@ export function prometheusText(registry: Registry, calls: CallCounter, now: numb
     "counter",
     "gRPC calls answered, by method and status code.",
     calls.entries().map(([method, code, n]) => [{ method, code }, n]),
+  );
+  metric(
+    "flowctl_store_recoveries_total",
+    "counter",
+    "Damaged store files set aside at start, with what could be read of them kept.",
+    [[{}, store.recoveries]],
+  );
+  metric(
+    "flowctl_store_rows_skipped_total",
+    "counter",
+    "Store lines or rows not loaded at start (unreadable, or not a record); each is in the log.",
+    [[{}, store.rowsSkipped]],
+  );
+  metric(
+    "flowctl_store_rows_imported_total",
+    "counter",
+    "Records converted at start from an older version's JSON-lines store.",
+    [[{}, store.rowsImported]],
+  );
+  metric(
+    "flowctl_store_commits_total",
+    "counter",
+    "Store transactions committed; each holds every change made since the one before (group commit).",
+    [[{}, store.commits()]],
   );
   metric("flowctl_uptime_seconds", "gauge", "Seconds since the control plane started.", [[{}, (now - startedAt) / 1000]]);
   return out.join("\n") + "\n";

@@ -10,10 +10,13 @@
  * heartbeat status keeps the current one; metrics merge; listing hides
  * non-HEALTHY components unless asked.
  */
+import { ownValue } from "./own_keys.ts";
 import type { Store } from "./store.ts";
 
-export type ComponentType = "UNSPECIFIED" | "SOURCE" | "PROCESSOR" | "CONSUMER";
-export type HealthStatus = "UNKNOWN" | "STARTING" | "HEALTHY" | "DEGRADED" | "UNHEALTHY" | "STOPPING";
+export const COMPONENT_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "CONSUMER"] as const;
+export type ComponentType = (typeof COMPONENT_TYPES)[number];
+export const HEALTH_STATUSES = ["UNKNOWN", "STARTING", "HEALTHY", "DEGRADED", "UNHEALTHY", "STOPPING"] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export interface ComponentInfo {
   id: string;
@@ -71,9 +74,9 @@ export interface RegistryOptions {
 export class Registry {
   private records = new Map<string, ComponentRecord>();
 
-  /** `initial`: the `services` bucket a store was opened with. */
-  constructor(private options: RegistryOptions, initial: Map<string, unknown> = new Map()) {
-    for (const [id, r] of initial) this.records.set(id, r as ComponentRecord);
+  /** `initial`: checked records from the store. */
+  constructor(private options: RegistryOptions, initial: Map<string, ComponentRecord> = new Map()) {
+    for (const record of initial.values()) this.records.set(record.serviceId, record);
   }
 
   register(component: ComponentInfo, componentId: string, now: number): Registration {
@@ -122,7 +125,7 @@ export class Registry {
       const c = r.component;
       if (type !== "UNSPECIFIED" && c.type !== type) return false;
       if (eventTypes.length && !eventTypes.some((t) => c.inputEventTypes.includes(t) || c.outputEventTypes.includes(t))) return false;
-      return Object.entries(metadata).every(([k, v]) => c.metadata[k] === v);
+      return Object.entries(metadata).every(([k, v]) => ownValue(c.metadata, k) === v);
     }).map((r) => r.component);
   }
 

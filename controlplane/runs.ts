@@ -9,7 +9,8 @@
 import { checkText, ControlPlaneError } from "./registry.ts";
 import type { Store } from "./store.ts";
 
-export type RunStatus = "UNKNOWN" | "STARTING" | "RUNNING" | "COMPLETED" | "FAILED" | "STOPPED";
+export const RUN_STATUSES = ["UNKNOWN", "STARTING", "RUNNING", "COMPLETED", "FAILED", "STOPPED"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface ComponentMetrics {
   eventsIn: number;
@@ -54,9 +55,9 @@ const FINISHED: readonly RunStatus[] = ["COMPLETED", "FAILED", "STOPPED"];
 export class PipelineRuns {
   private runs = new Map<string, PipelineRun>();
 
-  /** `initial`: the `runs` bucket a store was opened with. */
-  constructor(private store?: Store, initial: Map<string, unknown> = new Map()) {
-    for (const [id, run] of initial) this.runs.set(id, run as PipelineRun);
+  /** `initial`: checked runs from the store. */
+  constructor(private store?: Store, initial: Map<string, PipelineRun> = new Map()) {
+    for (const run of initial.values()) this.runs.set(run.runId, run);
   }
 
   create(

@@ -19,6 +19,20 @@ interface Phase {
   latencies: number[];
   failed: number;
   seconds: number;
+  /** CPU seconds the server process used in the phase (Linux; NaN elsewhere). */
+  serverCpu: number;
+  /** Store transactions committed in the phase (NaN if the server does not say). */
+  commits: number;
+}
+
+/** User + system CPU seconds of a process so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 a second)
+  } catch {
+    return NaN;
+  }
 }
 
 export async function benchControlPlane(
@@ -46,9 +60,14 @@ export async function benchControlPlane(
   const registerMs = performance.now() - t0;
 
   // Paced: each component beats once a second, spread evenly over the second.
-  const paced: Phase = { latencies: [], failed: 0, seconds: 0 };
+  const metricsText = async () => await (await fetch(`http://127.0.0.1:${httpPort!}/metrics`)).text();
+  const commitsSoFar = async () => Number(/^flowctl_store_commits_total (\d+)$/m.exec(await metricsText())?.[1] ?? NaN);
+
+  const paced: Phase = { latencies: [], failed: 0, seconds: 0, serverCpu: 0, commits: 0 };
   const timers: ReturnType<typeof setTimeout>[] = [];
+  let commits = await commitsSoFar();
   let start = performance.now();
+  let cpu = cpuSeconds(server.pid);
   for (let i = 0; i < components; i++) {
     const send = () => {
       const sent = performance.now();
@@ -63,11 +82,15 @@ export async function benchControlPlane(
   for (const t of timers) clearTimeout(t), clearInterval(t);
   await new Promise((r) => setTimeout(r, 500)); // let the last calls come back
   paced.seconds = (performance.now() - start - 500) / 1000;
+  paced.serverCpu = cpuSeconds(server.pid) - cpu;
+  paced.commits = await commitsSoFar() - commits;
 
   // Flat out: every component keeps one heartbeat in flight until the time is up.
-  const saturated: Phase = { latencies: [], failed: 0, seconds: 0 };
+  const saturated: Phase = { latencies: [], failed: 0, seconds: 0, serverCpu: 0, commits: 0 };
   const flatOutSeconds = Math.max(1, seconds / 2);
+  commits = await commitsSoFar();
   start = performance.now();
+  cpu = cpuSeconds(server.pid);
   const deadline = start + flatOutSeconds * 1000;
   await Promise.all(Array.from({ length: components }, async (_, i) => {
     while (performance.now() < deadline) {
@@ -81,8 +104,10 @@ export async function benchControlPlane(
     }
   }));
   saturated.seconds = (performance.now() - start) / 1000;
+  saturated.serverCpu = cpuSeconds(server.pid) - cpu;
+  saturated.commits = await commitsSoFar() - commits;
 
-  const metrics = await (await fetch(`http://127.0.0.1:${httpPort!}/metrics`)).text();
+  const metrics = await metricsText();
   const serverOk = Number(/flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/Heartbeat",code="OK"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const healthy = await countListed(call);
   client.close();
@@ -109,7 +134,9 @@ function describe(phase: Phase): string {
   const sorted = [...phase.latencies].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2);
   return `${sorted.length} heartbeats in ${phase.seconds.toFixed(1)} s = ${(sorted.length / phase.seconds).toFixed(0)}/s; ` +
-    `latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms`;
+    `latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms; ` +
+    `server CPU ${(phase.serverCpu / sorted.length * 1e6).toFixed(0)} µs a heartbeat` +
+    (Number.isNaN(phase.commits) ? "" : `; ${phase.commits} commits`);
 }
 
 /** Healthy components, read page by page when the server pages the list. */

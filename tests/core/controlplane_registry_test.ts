@@ -1,8 +1,8 @@
-/** The control plane's registry, pipeline runs and file store, with a fake clock: no sockets, no waiting. */
+/** The control plane's registry and pipeline runs, with a fake clock: no sockets, no disk, no waiting. */
 import assert from "node:assert/strict";
-import { FileStore } from "../../controlplane/file_store.ts";
 import { PipelineRuns } from "../../controlplane/runs.ts";
 import { type ComponentInfo, ControlPlaneError, LIMITS, Registry } from "../../controlplane/registry.ts";
+import type { Change, Store } from "../../controlplane/store.ts";
 
 const info = (id: string, type: ComponentInfo["type"], extra: Partial<ComponentInfo> = {}): ComponentInfo => ({
   id,
@@ -74,6 +74,23 @@ Deno.test("registry: discovery by type, event types (any) and metadata (all)", (
   assert.deepEqual(ids(r.discover("SOURCE", [], { network: "mainnet" })), []);
 });
 
+Deno.test("registry: metadata keys such as constructor and __proto__ are data, in discovery and in the store", () => {
+  const changes: Change[] = [];
+  const store: Store = { append: (c) => void changes.push(c), flush: () => Promise.resolve(), close: () => Promise.resolve(), commits: 0 };
+  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", store });
+  const metadata = JSON.parse('{"constructor":"c","__proto__":"p","toString":"t"}');
+  r.register(info("odd", "SOURCE", { metadata }), "", 0);
+  r.register(info("plain", "SOURCE"), "", 0);
+  const ids = (filter: Record<string, string>) => r.discover("UNSPECIFIED", [], filter).map((x) => x.id);
+  assert.deepEqual(ids(JSON.parse('{"constructor":"c","__proto__":"p"}')), ["odd"]);
+  assert.deepEqual(ids({ toString: "t" }), ["odd"]);
+  assert.deepEqual(ids({ hasOwnProperty: "x" }), []);
+  r.heartbeat("odd", "UNKNOWN", JSON.parse('{"__proto__":"1"}'), 1);
+  assert.deepEqual(Object.keys(r.status("odd").metrics), ["__proto__"]);
+  const stored = JSON.parse(JSON.stringify(changes.at(-1)!.value));
+  assert.deepEqual(Object.keys(stored.component.metadata), ["constructor", "__proto__", "toString"]);
+});
+
 Deno.test("registry: huge metadata is RESOURCE_EXHAUSTED and changes nothing", () => {
   const r = registry();
   const metadata = Object.fromEntries(Array.from({ length: LIMITS.maxEntries + 1 }, (_, i) => [`k${i}`, "v"]));
@@ -81,91 +98,6 @@ Deno.test("registry: huge metadata is RESOURCE_EXHAUSTED and changes nothing", (
   assert.throws(() => r.register(info("x".repeat(LIMITS.maxText + 1), "SOURCE"), "", 0), /longer than/);
   assert.deepEqual(r.all(), []);
 });
-
-async function withStore(fn: (path: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(`${dir}/registry.db`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const openRegistry = (path: string) => {
-  const { store, data } = FileStore.open(path);
-  return { store, data, registry: new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", store }, data.services) };
-};
-
-Deno.test("file store: registrations and runs survive a restart; unregistered ones stay gone", () =>
-  withStore(async (path) => {
-    const first = openRegistry(path);
-    const runs = new PipelineRuns(first.store, first.data.runs);
-    first.registry.register(info("a", "SOURCE"), "", 1);
-    first.registry.register(info("b", "CONSUMER"), "", 1);
-    first.registry.heartbeat("a", "HEALTHY", { n: "7" }, 2);
-    first.registry.unregister("b");
-    runs.create({ runId: "r1", pipelineName: "p", configYaml: "x: 1", componentIds: ["a"] }, 3);
-    runs.update("r1", "RUNNING", undefined, "", 4);
-    await first.store.flush();
-    first.store.close();
-    const again = openRegistry(path);
-    assert.deepEqual(again.registry.all().map((x) => [x.serviceId, x.metrics]), [["a", { n: "7" }]]);
-    const run = new PipelineRuns(again.store, again.data.runs).get("r1");
-    assert.equal(run.status, "RUNNING");
-    assert.equal(run.configYaml, "x: 1");
-    again.store.close();
-  }));
-
-Deno.test("file store: a line cut short by a crash is dropped, everything before it is kept", () =>
-  withStore(async (path) => {
-    const first = openRegistry(path);
-    first.registry.register(info("kept", "SOURCE"), "", 1);
-    await first.store.flush();
-    first.store.close();
-    await Deno.writeTextFile(path, '{"bucket":"services","key":"torn","value":{"serv', { append: true });
-    const after = openRegistry(path);
-    assert.deepEqual(after.registry.all().map((x) => x.serviceId), ["kept"]);
-    // The torn bytes are gone, so the next change starts on a clean line.
-    after.registry.register(info("next", "SOURCE"), "", 2);
-    await after.store.flush();
-    after.store.close();
-    const last = openRegistry(path);
-    assert.deepEqual(last.registry.all().map((x) => x.serviceId), ["kept", "next"]);
-    last.store.close();
-  }));
-
-Deno.test("file store: many heartbeats compact the file and keep the latest state", () =>
-  withStore(async (path) => {
-    const { store, registry } = openRegistry(path);
-    registry.register(info("a", "SOURCE"), "", 0);
-    for (let i = 1; i <= 2500; i++) {
-      registry.heartbeat("a", "HEALTHY", { i: String(i) }, i);
-      if (i % 100 === 0) await store.flush(); // compaction happens after a sync
-    }
-    await store.flush();
-    store.close();
-    const lines = (await Deno.readTextFile(path)).split("\n").length - 1;
-    assert(lines < 1000, `compacted to ${lines} lines`);
-    const reopened = openRegistry(path);
-    assert.deepEqual(reopened.registry.all()[0].metrics, { i: "2500" });
-    reopened.store.close();
-  }));
-
-Deno.test("file store: concurrent flushes all resolve and the file holds every change", () =>
-  withStore(async (path) => {
-    const { store, registry } = openRegistry(path);
-    const flushes: Promise<void>[] = [];
-    for (let i = 0; i < 50; i++) {
-      registry.register(info(`c${i}`, "SOURCE"), "", i);
-      flushes.push(store.flush());
-    }
-    await Promise.all(flushes);
-    // Read back through a second handle, as a restarted process would.
-    const other = openRegistry(path);
-    assert.equal(other.registry.all().length, 50);
-    other.store.close();
-    store.close();
-  }));
 
 Deno.test("pipeline runs: create, update, stop, list newest first with filters and a default limit of 10", () => {
   const runs = new PipelineRuns();

@@ -5,53 +5,8 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { protoPackage } from "../../controlplane/grpc_service.ts";
-import { type ControlPlane, startControlPlane } from "../../controlplane/server.ts";
 import { spawnControlPlane } from "../support/helpers.ts";
-
-const pkg = protoPackage();
-
-// deno-lint-ignore no-explicit-any
-type Reply = any;
-interface Client {
-  call(method: string, request: unknown): Promise<Reply>;
-  close(): void;
-}
-
-function client(service: "v1" | "legacy", port: number): Client {
-  const Ctor = service === "v1" ? pkg.flowctl.v1.ControlPlaneService : pkg.flowctl.ControlPlane;
-  const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  return {
-    call: (method, request) =>
-      new Promise((resolve, reject) => c[method](request, (err: Error | null, reply: Reply) => (err ? reject(err) : resolve(reply)))),
-    close: () => c.close(),
-  };
-}
-
-async function withControlPlane(
-  fn: (cp: ControlPlane, dir: string) => Promise<void>,
-  options: { ttlMs?: number; sweepMs?: number; dir?: string } = {},
-) {
-  const dir = options.dir ?? await Deno.makeTempDir();
-  const logs: string[] = [];
-  const cp = await startControlPlane({
-    address: "127.0.0.1",
-    port: 0,
-    httpPort: 0,
-    db: `${dir}/registry.db`,
-    heartbeatTtlMs: options.ttlMs ?? 30_000,
-    sweepIntervalMs: options.sweepMs ?? 10_000,
-    log: (line) => logs.push(line),
-  });
-  try {
-    await fn(cp, dir);
-  } finally {
-    await cp.close();
-    if (!options.dir) await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const code = (name: keyof typeof grpc.status) => (err: { code?: number }) => err.code === grpc.status[name];
+import { client, code, type Reply, withControlPlane } from "../support/controlplane_client.ts";
 
 Deno.test("control plane gRPC: register, heartbeat, status, discover, list, unregister (flowctl.v1)", () =>
   withControlPlane(async (cp) => {
