@@ -3,11 +3,13 @@
  * `flowctl.v1.ControlPlaneService` and the legacy `flowctl.ControlPlane`.
  * This file only translates messages; behaviour lives in registry.ts and
  * runs.ts. Every answer waits for the store's flush, so what a client was
- * told happened is on disk.
+ * told happened is on disk. Replies are checked against the size a client
+ * accepts.
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ownValue } from "./own_keys.ts";
+import { pageOf } from "./paging.ts";
 import {
   COMPONENT_TYPES,
   type ComponentInfo,
@@ -36,10 +38,25 @@ export interface ServiceContext {
   log(line: string): void;
 }
 
+/** The most a reply may take encoded: what a gRPC client accepts by default. */
+export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
+let definitions: protoLoader.PackageDefinition | undefined;
 let protos: ProtoPackage | undefined;
 
 // deno-lint-ignore no-explicit-any
 export type ProtoPackage = any;
+
+function packageDefinition(): protoLoader.PackageDefinition {
+  definitions ??= protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
+    includeDirs: [PROTO_DIR],
+    keepCase: true,
+    enums: String,
+    longs: Number,
+    defaults: true,
+  });
+  return definitions;
+}
 
 /**
  * Both .proto files as grpc-js objects (`.flowctl.v1.ControlPlaneService`,
@@ -47,22 +64,28 @@ export type ProtoPackage = any;
  * a client's constructors (tests, the benchmark) come from the same place.
  */
 export function protoPackage(): ProtoPackage {
-  protos ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
-      includeDirs: [PROTO_DIR],
-      keepCase: true,
-      enums: String,
-      longs: Number,
-      defaults: true,
-    }),
-  );
+  protos ??= grpc.loadPackageDefinition(packageDefinition());
   return protos;
 }
 
-/** The service definitions for `grpc.Server.addService`. */
+/** A reply already encoded (to measure it), which the serializer passes through. */
+class EncodedReply {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** The service definitions for `grpc.Server.addService`, whose serializers pass an encoded reply through. */
 export function loadServices(): { v1: grpc.ServiceDefinition; legacy: grpc.ServiceDefinition } {
   const root = protoPackage();
-  return { v1: root.flowctl.v1.ControlPlaneService.service, legacy: root.flowctl.ControlPlane.service };
+  const encodedPassThrough = (methods: grpc.ServiceDefinition): grpc.ServiceDefinition =>
+    Object.fromEntries(Object.entries(methods).map(([name, method]) => [name, {
+      ...method,
+      responseSerialize: (reply: unknown) => reply instanceof EncodedReply ? reply.bytes : method.responseSerialize(reply),
+      encode: method.responseSerialize,
+    }]));
+  return {
+    v1: encodedPassThrough(root.flowctl.v1.ControlPlaneService.service),
+    legacy: encodedPassThrough(root.flowctl.ControlPlane.service),
+  };
 }
 
 /** Handlers for flowctl.v1.ControlPlaneService. */
@@ -81,7 +104,8 @@ export function v1Handlers(ctx: ServiceContext): Record<string, Handler> {
     },
     DiscoverComponents(req) {
       const found = registry.discover(enumValue("type", req.type, COMPONENT_TYPES), req.event_types, req.metadata_filters);
-      return { components: found.map(componentTo) };
+      const page = pageOfRecords(registry, found, req);
+      return { components: page.items.map((r) => componentTo(r.component)), next_page_token: page.nextToken };
     },
     Heartbeat(req) {
       registry.heartbeat(req.service_id, enumValue("status", req.status, HEALTH_STATUSES), req.metrics, ctx.clock());
@@ -92,7 +116,8 @@ export function v1Handlers(ctx: ServiceContext): Record<string, Handler> {
     },
     ListComponents(req) {
       const list = registry.list(enumValue("type_filter", req.type_filter, COMPONENT_TYPES), req.include_unhealthy);
-      return { components: list.map(statusTo) };
+      const page = pageOfRecords(registry, list, req);
+      return { components: page.items.map(statusTo), next_page_token: page.nextToken };
     },
   };
 }
@@ -162,18 +187,30 @@ export function legacyHandlers(ctx: ServiceContext): Record<string, Handler> {
   };
 }
 
-/** Wraps handlers as grpc-js unary calls: errors become status codes, answers wait for the flush. */
+/**
+ * Wraps handlers as grpc-js unary calls: errors become status codes, a reply
+ * over MAX_REPLY_BYTES is RESOURCE_EXHAUSTED, and answers wait for the flush.
+ */
 export function unaryImplementation(
   ctx: ServiceContext,
   service: string,
+  definition: grpc.ServiceDefinition,
   handlers: Record<string, Handler>,
 ): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [method, handler] of Object.entries(handlers)) {
+    const encode = (definition[method] as unknown as { encode: (reply: Message) => Buffer }).encode;
     impl[method] = async (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
-      let reply: Message;
+      let reply: EncodedReply;
       try {
-        reply = handler(call.request);
+        reply = new EncodedReply(encode(handler(call.request)));
+        if (reply.bytes.length > MAX_REPLY_BYTES) {
+          throw new ControlPlaneError(
+            "RESOURCE_EXHAUSTED",
+            `the reply would take ${reply.bytes.length} bytes, over the ${MAX_REPLY_BYTES} a gRPC client accepts by default; ` +
+              "ask for less (ListComponents and DiscoverComponents page, ListPipelineRuns takes a limit)",
+          );
+        }
         await ctx.store.flush();
       } catch (err) {
         const status = toStatus(err);
@@ -183,7 +220,7 @@ export function unaryImplementation(
         return;
       }
       ctx.onCall(`${service}/${method}`, "OK");
-      callback(null, reply);
+      callback(null, reply as unknown as Message);
     };
   }
   return impl;
@@ -219,6 +256,11 @@ function enumValue<T extends string>(field: string, value: unknown, names: reado
     if (names.includes(bare)) return bare;
   }
   throw new ControlPlaneError("INVALID_ARGUMENT", `${field} has an unknown value ${JSON.stringify(value)}`);
+}
+
+/** A page of registry records in service-id order, from a request's page_size and page_token. */
+function pageOfRecords(registry: Registry, records: ComponentRecord[], req: Message) {
+  return pageOf(records, { size: req.page_size ?? 0, token: req.page_token ?? "" }, (r) => r.serviceId, (r) => registry.bytes(r.serviceId));
 }
 
 function componentFrom(c: Message): ComponentInfo {

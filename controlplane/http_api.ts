@@ -1,10 +1,12 @@
 /**
  * What operators read over HTTP: `/health` (is the control plane up, and how
- * is the pipeline), Prometheus `/metrics`, and `/api/services` (every
- * registered component as JSON). A plain `Request → Response` function over
- * the registry, so tests call it without a socket.
+ * is the pipeline), Prometheus `/metrics`, and `/api/services` (registered
+ * components as JSON, a page at a time like ListComponents:
+ * `?page_size=&page_token=`). A plain `Request → Response` function over the
+ * registry, so tests call it without a socket.
  */
-import type { Registry } from "./registry.ts";
+import { pageOf } from "./paging.ts";
+import { ControlPlaneError, type Registry } from "./registry.ts";
 
 /** The store as counted on /metrics: what opening it found, and its commits since. */
 export interface StoreCounts {
@@ -31,7 +33,7 @@ export class CallCounter {
 
 export function httpHandler(registry: Registry, calls: CallCounter, store: StoreCounts, clock: () => number, startedAt: number) {
   return (request: Request): Response => {
-    const { pathname } = new URL(request.url);
+    const { pathname, searchParams } = new URL(request.url);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
@@ -42,10 +44,18 @@ export function httpHandler(registry: Registry, calls: CallCounter, store: Store
         return new Response(prometheusText(registry, calls, store, clock(), startedAt), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
-      case "/api/services":
+      case "/api/services": {
+        const size = Number(searchParams.get("page_size") ?? "0");
+        let page;
+        try {
+          page = pageOf(registry.all(), { size, token: searchParams.get("page_token") ?? "" }, (r) => r.serviceId, (r) => registry.bytes(r.serviceId));
+        } catch (err) {
+          if (err instanceof ControlPlaneError) return Response.json({ error: err.message }, { status: 400 });
+          throw err;
+        }
         return Response.json({
           pipeline_health: registry.pipelineHealth(),
-          services: registry.all().map((r) => ({
+          services: page.items.map((r) => ({
             service_id: r.serviceId,
             component_id: r.component.id,
             name: r.component.name,
@@ -59,7 +69,9 @@ export function httpHandler(registry: Registry, calls: CallCounter, store: Store
             registered_at: new Date(r.registeredAt).toISOString(),
             last_heartbeat: new Date(r.lastHeartbeat).toISOString(),
           })),
+          next_page_token: page.nextToken,
         });
+      }
       default:
         return new Response("not found; try /health, /metrics or /api/services\n", { status: 404 });
     }

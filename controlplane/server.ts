@@ -89,8 +89,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const calls = new CallCounter();
   const ctx: ServiceContext = { registry, runs, store, clock, onCall: (m, c) => calls.add(m, c), log: options.log };
   const services = loadServices();
-  server.addService(services.v1, unaryImplementation(ctx, "flowctl.v1.ControlPlaneService", v1Handlers(ctx)));
-  server.addService(services.legacy, unaryImplementation(ctx, "flowctl.ControlPlane", legacyHandlers(ctx)));
+  server.addService(services.v1, unaryImplementation(ctx, "flowctl.v1.ControlPlaneService", services.v1, v1Handlers(ctx)));
+  server.addService(services.legacy, unaryImplementation(ctx, "flowctl.ControlPlane", services.legacy, legacyHandlers(ctx)));
 
   let http: Deno.HttpServer<Deno.NetAddr> | undefined;
   let httpPort: number | undefined;

@@ -1,13 +1,26 @@
 /**
  * Checks what the store hands back before the registry and the runs use it:
  * a value must have the shape they expect, down to every field, and its key
- * must be its id. Anything else (a string, null, `{}`, a wrong status) is
- * skipped with a reason, never trusted: one bad row must not stop the server
- * or break every listing after it. The checked copies hold only the known
- * fields.
+ * must be its id. Anything else (a string, null, `{}`, a wrong status, a
+ * record over the size cap) is skipped with a reason, never trusted: one bad
+ * row must not stop the server or break every listing after it. The checked
+ * copies hold only the known fields.
  */
-import { COMPONENT_TYPES, type ComponentInfo, type ComponentRecord, HEALTH_STATUSES } from "./registry.ts";
-import { type ComponentMetrics, type PipelineRun, RUN_STATUSES, type RunMetrics } from "./runs.ts";
+import { jsonBytes } from "./json_size.ts";
+import {
+  COMPONENT_TYPES,
+  type ComponentInfo,
+  type ComponentRecord,
+  HEALTH_STATUSES,
+  LIMITS,
+} from "./registry.ts";
+import {
+  type ComponentMetrics,
+  type PipelineRun,
+  RUN_LIMITS,
+  RUN_STATUSES,
+  type RunMetrics,
+} from "./runs.ts";
 import type { Buckets, Skipped } from "./store.ts";
 
 export interface CheckedState {
@@ -18,7 +31,12 @@ export interface CheckedState {
 
 export function checkStoredState(data: Buckets): CheckedState {
   const skipped: Skipped[] = [];
-  const check = <T>(bucket: keyof Buckets, read: (value: unknown) => T, id: (value: T) => string) => {
+  const check = <T>(
+    bucket: keyof Buckets,
+    read: (value: unknown) => T,
+    id: (value: T) => string,
+    maxBytes: number,
+  ) => {
     const kept = new Map<string, T>();
     for (const [key, value] of data[bucket]) {
       const where = `${bucket} row ${JSON.stringify(key.slice(0, 80))}`;
@@ -27,6 +45,8 @@ export function checkStoredState(data: Buckets): CheckedState {
         if (id(checked) !== key) {
           throw new Shape(`its id ${JSON.stringify(id(checked).slice(0, 80))} is not its key`);
         }
+        const size = jsonBytes(checked);
+        if (size > maxBytes) throw new Shape(`it takes ${size} bytes, over the limit of ${maxBytes}`);
         kept.set(key, checked);
       } catch (err) {
         if (!(err instanceof Shape)) throw err;
@@ -36,8 +56,8 @@ export function checkStoredState(data: Buckets): CheckedState {
     return kept;
   };
   return {
-    services: check("services", componentRecord, (r) => r.serviceId),
-    runs: check("runs", pipelineRun, (r) => r.runId),
+    services: check("services", componentRecord, (r) => r.serviceId, LIMITS.maxComponentBytes),
+    runs: check("runs", pipelineRun, (r) => r.runId, RUN_LIMITS.maxRunBytes),
     skipped,
   };
 }

@@ -321,6 +321,7 @@ Deno.test("stored values: every field is checked, bad rows are skipped with a re
   data.services.set("s5", { ...record("s5"), metrics: { n: 5 } });
   data.services.set("s6", { ...record("s6"), registeredAt: Infinity });
   data.services.set("s7", record("not-s7"));
+  data.services.set("s8", record("s8", { big: "x".repeat(70_000) }));
   data.runs.set("r1", { runId: "r1" });
   const state = checkStoredState(data);
   assert.deepEqual([...state.services.keys()], ["good", "constructor"]);
@@ -334,6 +335,7 @@ Deno.test("stored values: every field is checked, bad rows are skipped with a re
     { where: 'services row "s5"', reason: "metrics.n is not a string" },
     { where: 'services row "s6"', reason: "registeredAt is not a number" },
     { where: 'services row "s7"', reason: 'its id "not-s7" is not its key' },
+    { where: 'services row "s8"', reason: "it takes 70250 bytes, over the limit of 65536" },
     { where: 'runs row "r1"', reason: "pipelineId is not a string" },
   ]);
 });
