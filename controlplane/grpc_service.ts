@@ -3,8 +3,8 @@
  * `flowctl.v1.ControlPlaneService` and the legacy `flowctl.ControlPlane`.
  * This file only translates messages; behaviour lives in registry.ts and
  * runs.ts. Every answer waits for the store's flush, so what a client was
- * told happened is on disk. Replies are checked against the size a client
- * accepts.
+ * told happened is on disk. Requests are checked on the wire before they are
+ * decoded (wire_check.ts), and replies against the size a client accepts.
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
@@ -21,6 +21,7 @@ import {
 } from "./registry.ts";
 import { type PipelineRun, type PipelineRuns, RUN_STATUSES, type RunMetrics } from "./runs.ts";
 import type { Store } from "./store.ts";
+import { type Descriptor, type MessageShape, messageShapes, wireProblem } from "./wire_check.ts";
 
 const PROTO_DIR = `${import.meta.dirname}/proto`;
 
@@ -68,24 +69,53 @@ export function protoPackage(): ProtoPackage {
   return protos;
 }
 
+/** A request the wire check refused: handed to the handler as data, since a throwing decoder makes grpc-js answer INTERNAL. */
+export class UndecodableRequest {
+  constructor(readonly problem: string) {}
+}
+
 /** A reply already encoded (to measure it), which the serializer passes through. */
 class EncodedReply {
   constructor(readonly bytes: Buffer) {}
 }
 
-/** The service definitions for `grpc.Server.addService`, whose serializers pass an encoded reply through. */
+/** The service definitions for `grpc.Server.addService`, with requests checked on the wire. */
 export function loadServices(): { v1: grpc.ServiceDefinition; legacy: grpc.ServiceDefinition } {
-  const root = protoPackage();
-  const encodedPassThrough = (methods: grpc.ServiceDefinition): grpc.ServiceDefinition =>
-    Object.fromEntries(Object.entries(methods).map(([name, method]) => [name, {
-      ...method,
-      responseSerialize: (reply: unknown) => reply instanceof EncodedReply ? reply.bytes : method.responseSerialize(reply),
-      encode: method.responseSerialize,
-    }]));
-  return {
-    v1: encodedPassThrough(root.flowctl.v1.ControlPlaneService.service),
-    legacy: encodedPassThrough(root.flowctl.ControlPlane.service),
+  const defs = packageDefinition();
+  const types = new Map<string, Descriptor>();
+  for (const [name, def] of Object.entries(defs)) {
+    if ("format" in def && def.format === "Protocol Buffer 3 DescriptorProto") types.set(name, def.type as unknown as Descriptor);
+  }
+  const shapes = messageShapes(types);
+  const checked = (service: string): grpc.ServiceDefinition => {
+    const methods = defs[service] as unknown as grpc.ServiceDefinition;
+    const servicePackage = service.slice(0, service.lastIndexOf("."));
+    return Object.fromEntries(Object.entries(methods).map(([name, method]) => {
+      // proto-loader gives the request type's short name: it is in the service's package or, alone, elsewhere.
+      const short = (method as unknown as { requestType: { type: Descriptor } }).requestType.type.name;
+      const candidates = [...types.keys()].filter((full) => full.endsWith(`.${short}`));
+      const full = types.has(`${servicePackage}.${short}`) ? `${servicePackage}.${short}` : candidates.length === 1 ? candidates[0] : "";
+      const shape = shapes.get(full);
+      if (!shape) throw new Error(`no single message type ${short} for the requests of ${service}/${name}`);
+      return [name, {
+        ...method,
+        requestDeserialize: (bytes: Buffer) => decodeRequest(bytes, shape, method.requestDeserialize),
+        responseSerialize: (reply: unknown) => reply instanceof EncodedReply ? reply.bytes : method.responseSerialize(reply),
+        encode: method.responseSerialize,
+      }];
+    }));
   };
+  return { v1: checked("flowctl.v1.ControlPlaneService"), legacy: checked("flowctl.ControlPlane") };
+}
+
+function decodeRequest(bytes: Buffer, shape: MessageShape, decode: (bytes: Buffer) => unknown): unknown {
+  const problem = wireProblem(bytes, shape);
+  if (problem) return new UndecodableRequest(problem);
+  try {
+    return decode(bytes);
+  } catch (err) {
+    return new UndecodableRequest(`the request is not a ${shape.name} message: ${(err as Error).message}`);
+  }
 }
 
 /** Handlers for flowctl.v1.ControlPlaneService. */
@@ -188,8 +218,9 @@ export function legacyHandlers(ctx: ServiceContext): Record<string, Handler> {
 }
 
 /**
- * Wraps handlers as grpc-js unary calls: errors become status codes, a reply
- * over MAX_REPLY_BYTES is RESOURCE_EXHAUSTED, and answers wait for the flush.
+ * Wraps handlers as grpc-js unary calls: a request the wire check refused is
+ * INVALID_ARGUMENT, errors become status codes, a reply over MAX_REPLY_BYTES
+ * is RESOURCE_EXHAUSTED, and answers wait for the flush.
  */
 export function unaryImplementation(
   ctx: ServiceContext,
@@ -203,6 +234,8 @@ export function unaryImplementation(
     impl[method] = async (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
       let reply: EncodedReply;
       try {
+        const request: unknown = call.request;
+        if (request instanceof UndecodableRequest) throw new ControlPlaneError("INVALID_ARGUMENT", request.problem);
         reply = new EncodedReply(encode(handler(call.request)));
         if (reply.bytes.length > MAX_REPLY_BYTES) {
           throw new ControlPlaneError(

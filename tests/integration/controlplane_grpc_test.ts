@@ -66,19 +66,27 @@ Deno.test("control plane gRPC: bad requests get status codes and the server keep
     // A message over the size limit is refused by grpc-js before it reaches us.
     await assert.rejects(v1.call("RegisterComponent", { component: { id: "w", description: "d".repeat(5 << 20) } }), code("RESOURCE_EXHAUSTED"));
 
-    // Bytes that are not a protobuf message at all.
+    // Raw bytes: not a protobuf message at all, or strings that are not UTF-8 (proto3 requires it).
     const raw = new grpc.Client(`127.0.0.1:${cp.grpcPort}`, grpc.credentials.createInsecure());
-    const garbage = await new Promise<grpc.ServiceError>((resolve) =>
-      raw.makeUnaryRequest(
-        "/flowctl.v1.ControlPlaneService/RegisterComponent",
-        (b: Uint8Array) => Buffer.from(b),
-        (b: Buffer) => b,
-        new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12]),
-        (err) => resolve(err!),
-      )
+    const send = (path: string, bytes: number[]) =>
+      new Promise<grpc.ServiceError | null>((resolve) =>
+        raw.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, new Uint8Array(bytes), (err) => resolve(err))
+      );
+    const garbage = await send("/flowctl.v1.ControlPlaneService/RegisterComponent", [0xff, 0xff, 0xff, 0xff, 0x0f, 0x12]);
+    assert.deepEqual([garbage?.code, garbage?.details], [grpc.status.INVALID_ARGUMENT, "#536870911 has wire type 7, which no protobuf message uses here"]);
+    // RegisterRequest{component: {id: <ff fe>}}, then {component: {id: "ok", metadata: {<ff>: "v"}}}.
+    const badId = await send("/flowctl.v1.ControlPlaneService/RegisterComponent", [0x0a, 0x04, 0x0a, 0x02, 0xff, 0xfe]);
+    assert.deepEqual([badId?.code, badId?.details], [grpc.status.INVALID_ARGUMENT, "component.id is not valid UTF-8"]);
+    const badKey = await send(
+      "/flowctl.v1.ControlPlaneService/RegisterComponent",
+      [0x0a, 0x0c, 0x0a, 0x02, 0x6f, 0x6b, 0x4a, 0x06, 0x0a, 0x01, 0xff, 0x12, 0x01, 0x76],
     );
-    assert.notEqual(garbage.code, grpc.status.OK);
+    assert.deepEqual([badKey?.code, badKey?.details], [grpc.status.INVALID_ARGUMENT, "component.metadata.key is not valid UTF-8"]);
+    const legacyBad = await send("/flowctl.ControlPlane/Register", [0x0a, 0x01, 0x80]);
+    assert.deepEqual([legacyBad?.code, legacyBad?.details], [grpc.status.INVALID_ARGUMENT, "service_id is not valid UTF-8"]);
     raw.close();
+    const metrics = await (await fetch(`http://127.0.0.1:${cp.httpPort}/metrics`)).text();
+    assert.match(metrics, /^flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/RegisterComponent",code="INVALID_ARGUMENT"\} 4$/m);
 
     assert.deepEqual((await v1.call("ListComponents", { include_unhealthy: true })).components, []);
     await v1.call("RegisterComponent", { component: { id: "still-fine" } });
