@@ -3,20 +3,25 @@
  * `flowctl.v1.ControlPlaneService` and the legacy `flowctl.ControlPlane`.
  * This file only translates messages; behaviour lives in registry.ts and
  * runs.ts. Every answer waits for the store's flush, so what a client was
- * told happened is on disk.
+ * told happened is on disk. Requests are checked on the wire before they are
+ * decoded (wire_check.ts), and replies against the size a client accepts.
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { ownValue } from "./own_keys.ts";
+import { pageOf } from "./paging.ts";
 import {
+  COMPONENT_TYPES,
   type ComponentInfo,
   type ComponentRecord,
   type ComponentType,
   ControlPlaneError,
-  type HealthStatus,
+  HEALTH_STATUSES,
   type Registry,
 } from "./registry.ts";
-import type { PipelineRun, PipelineRuns, RunMetrics, RunStatus } from "./runs.ts";
+import { type PipelineRun, type PipelineRuns, RUN_STATUSES, type RunMetrics } from "./runs.ts";
 import type { Store } from "./store.ts";
+import { type Descriptor, type MessageShape, messageShapes, wireProblem } from "./wire_check.ts";
 
 const PROTO_DIR = `${import.meta.dirname}/proto`;
 
@@ -34,10 +39,25 @@ export interface ServiceContext {
   log(line: string): void;
 }
 
+/** The most a reply may take encoded: what a gRPC client accepts by default. */
+export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
+let definitions: protoLoader.PackageDefinition | undefined;
 let protos: ProtoPackage | undefined;
 
 // deno-lint-ignore no-explicit-any
 export type ProtoPackage = any;
+
+function packageDefinition(): protoLoader.PackageDefinition {
+  definitions ??= protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
+    includeDirs: [PROTO_DIR],
+    keepCase: true,
+    enums: String,
+    longs: Number,
+    defaults: true,
+  });
+  return definitions;
+}
 
 /**
  * Both .proto files as grpc-js objects (`.flowctl.v1.ControlPlaneService`,
@@ -45,22 +65,57 @@ export type ProtoPackage = any;
  * a client's constructors (tests, the benchmark) come from the same place.
  */
 export function protoPackage(): ProtoPackage {
-  protos ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
-      includeDirs: [PROTO_DIR],
-      keepCase: true,
-      enums: String,
-      longs: Number,
-      defaults: true,
-    }),
-  );
+  protos ??= grpc.loadPackageDefinition(packageDefinition());
   return protos;
 }
 
-/** The service definitions for `grpc.Server.addService`. */
+/** A request the wire check refused: handed to the handler as data, since a throwing decoder makes grpc-js answer INTERNAL. */
+export class UndecodableRequest {
+  constructor(readonly problem: string) {}
+}
+
+/** A reply already encoded (to measure it), which the serializer passes through. */
+class EncodedReply {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** The service definitions for `grpc.Server.addService`, with requests checked on the wire. */
 export function loadServices(): { v1: grpc.ServiceDefinition; legacy: grpc.ServiceDefinition } {
-  const root = protoPackage();
-  return { v1: root.flowctl.v1.ControlPlaneService.service, legacy: root.flowctl.ControlPlane.service };
+  const defs = packageDefinition();
+  const types = new Map<string, Descriptor>();
+  for (const [name, def] of Object.entries(defs)) {
+    if ("format" in def && def.format === "Protocol Buffer 3 DescriptorProto") types.set(name, def.type as unknown as Descriptor);
+  }
+  const shapes = messageShapes(types);
+  const checked = (service: string): grpc.ServiceDefinition => {
+    const methods = defs[service] as unknown as grpc.ServiceDefinition;
+    const servicePackage = service.slice(0, service.lastIndexOf("."));
+    return Object.fromEntries(Object.entries(methods).map(([name, method]) => {
+      // proto-loader gives the request type's short name: it is in the service's package or, alone, elsewhere.
+      const short = (method as unknown as { requestType: { type: Descriptor } }).requestType.type.name;
+      const candidates = [...types.keys()].filter((full) => full.endsWith(`.${short}`));
+      const full = types.has(`${servicePackage}.${short}`) ? `${servicePackage}.${short}` : candidates.length === 1 ? candidates[0] : "";
+      const shape = shapes.get(full);
+      if (!shape) throw new Error(`no single message type ${short} for the requests of ${service}/${name}`);
+      return [name, {
+        ...method,
+        requestDeserialize: (bytes: Buffer) => decodeRequest(bytes, shape, method.requestDeserialize),
+        responseSerialize: (reply: unknown) => reply instanceof EncodedReply ? reply.bytes : method.responseSerialize(reply),
+        encode: method.responseSerialize,
+      }];
+    }));
+  };
+  return { v1: checked("flowctl.v1.ControlPlaneService"), legacy: checked("flowctl.ControlPlane") };
+}
+
+function decodeRequest(bytes: Buffer, shape: MessageShape, decode: (bytes: Buffer) => unknown): unknown {
+  const problem = wireProblem(bytes, shape);
+  if (problem) return new UndecodableRequest(problem);
+  try {
+    return decode(bytes);
+  } catch (err) {
+    return new UndecodableRequest(`the request is not a ${shape.name} message: ${(err as Error).message}`);
+  }
 }
 
 /** Handlers for flowctl.v1.ControlPlaneService. */
@@ -79,10 +134,11 @@ export function v1Handlers(ctx: ServiceContext): Record<string, Handler> {
     },
     DiscoverComponents(req) {
       const found = registry.discover(enumValue("type", req.type, COMPONENT_TYPES), req.event_types, req.metadata_filters);
-      return { components: found.map(componentTo) };
+      const page = pageOfRecords(registry, found, req);
+      return { components: page.items.map((r) => componentTo(r.component)), next_page_token: page.nextToken };
     },
     Heartbeat(req) {
-      registry.heartbeat(req.service_id, enumValue("status", req.status, HEALTH), req.metrics, ctx.clock());
+      registry.heartbeat(req.service_id, enumValue("status", req.status, HEALTH_STATUSES), req.metrics, ctx.clock());
       return {};
     },
     GetComponentStatus(req) {
@@ -90,7 +146,8 @@ export function v1Handlers(ctx: ServiceContext): Record<string, Handler> {
     },
     ListComponents(req) {
       const list = registry.list(enumValue("type_filter", req.type_filter, COMPONENT_TYPES), req.include_unhealthy);
-      return { components: list.map(statusTo) };
+      const page = pageOfRecords(registry, list, req);
+      return { components: page.items.map(statusTo), next_page_token: page.nextToken };
     },
   };
 }
@@ -102,7 +159,8 @@ export function legacyHandlers(ctx: ServiceContext): Record<string, Handler> {
     Register(req) {
       const metadata: Record<string, string> = req.metadata;
       const named = (field: string) =>
-        ["processor", "source", "sink"].map((k) => metadata[`${k}_${field}`]).find(Boolean) ?? metadata[field] ?? "";
+        ["processor", "source", "sink"].map((k) => ownValue(metadata, `${k}_${field}`)).find(Boolean) ??
+          ownValue(metadata, field) ?? "";
       const type = LEGACY_TO_V1[enumValue("service_type", req.service_type, SERVICE_TYPES)];
       const component: ComponentInfo = {
         id: req.component_id || req.service_id,
@@ -159,18 +217,33 @@ export function legacyHandlers(ctx: ServiceContext): Record<string, Handler> {
   };
 }
 
-/** Wraps handlers as grpc-js unary calls: errors become status codes, answers wait for the flush. */
+/**
+ * Wraps handlers as grpc-js unary calls: a request the wire check refused is
+ * INVALID_ARGUMENT, errors become status codes, a reply over MAX_REPLY_BYTES
+ * is RESOURCE_EXHAUSTED, and answers wait for the flush.
+ */
 export function unaryImplementation(
   ctx: ServiceContext,
   service: string,
+  definition: grpc.ServiceDefinition,
   handlers: Record<string, Handler>,
 ): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [method, handler] of Object.entries(handlers)) {
+    const encode = (definition[method] as unknown as { encode: (reply: Message) => Buffer }).encode;
     impl[method] = async (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
-      let reply: Message;
+      let reply: EncodedReply;
       try {
-        reply = handler(call.request);
+        const request: unknown = call.request;
+        if (request instanceof UndecodableRequest) throw new ControlPlaneError("INVALID_ARGUMENT", request.problem);
+        reply = new EncodedReply(encode(handler(call.request)));
+        if (reply.bytes.length > MAX_REPLY_BYTES) {
+          throw new ControlPlaneError(
+            "RESOURCE_EXHAUSTED",
+            `the reply would take ${reply.bytes.length} bytes, over the ${MAX_REPLY_BYTES} a gRPC client accepts by default; ` +
+              "ask for less (ListComponents and DiscoverComponents page, ListPipelineRuns takes a limit)",
+          );
+        }
         await ctx.store.flush();
       } catch (err) {
         const status = toStatus(err);
@@ -180,7 +253,7 @@ export function unaryImplementation(
         return;
       }
       ctx.onCall(`${service}/${method}`, "OK");
-      callback(null, reply);
+      callback(null, reply as unknown as Message);
     };
   }
   return impl;
@@ -191,10 +264,7 @@ function toStatus(err: unknown): Partial<grpc.StatusObject> & { code: grpc.statu
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
 
-const COMPONENT_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "CONSUMER"] as const satisfies readonly ComponentType[];
-const HEALTH = ["UNKNOWN", "STARTING", "HEALTHY", "DEGRADED", "UNHEALTHY", "STOPPING"] as const satisfies readonly HealthStatus[];
 const SERVICE_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "SINK", "PIPELINE"] as const;
-const RUN_STATUSES = ["UNKNOWN", "STARTING", "RUNNING", "COMPLETED", "FAILED", "STOPPED"] as const satisfies readonly RunStatus[];
 const LEGACY_TO_V1: Record<(typeof SERVICE_TYPES)[number], ComponentType> = {
   UNSPECIFIED: "UNSPECIFIED",
   SOURCE: "SOURCE",
@@ -219,6 +289,11 @@ function enumValue<T extends string>(field: string, value: unknown, names: reado
     if (names.includes(bare)) return bare;
   }
   throw new ControlPlaneError("INVALID_ARGUMENT", `${field} has an unknown value ${JSON.stringify(value)}`);
+}
+
+/** A page of registry records in service-id order, from a request's page_size and page_token. */
+function pageOfRecords(registry: Registry, records: ComponentRecord[], req: Message) {
+  return pageOf(records, { size: req.page_size ?? 0, token: req.page_token ?? "" }, (r) => r.serviceId, (r) => registry.bytes(r.serviceId));
 }
 
 function componentFrom(c: Message): ComponentInfo {
@@ -260,8 +335,9 @@ function statusTo(r: ComponentRecord): Message {
 }
 
 function legacyStatusTo(r: ComponentRecord): Message {
-  const metrics: Record<string, number> = {};
-  for (const [k, v] of Object.entries(r.metrics)) if (v.trim() !== "" && Number.isFinite(Number(v))) metrics[k] = Number(v);
+  const metrics = Object.fromEntries(
+    Object.entries(r.metrics).filter(([, v]) => v.trim() !== "" && Number.isFinite(Number(v))).map(([k, v]) => [k, Number(v)]),
+  );
   return {
     service_id: r.serviceId,
     service_type: V1_TO_LEGACY[r.component.type],
@@ -273,16 +349,15 @@ function legacyStatusTo(r: ComponentRecord): Message {
 }
 
 function metricsFrom(m: Message): RunMetrics {
-  const components: RunMetrics["componentMetrics"] = {};
-  for (const [id, c] of Object.entries(m.component_metrics ?? {}) as [string, Message][]) {
-    components[id] = {
+  const components: RunMetrics["componentMetrics"] = Object.fromEntries(
+    (Object.entries(m.component_metrics ?? {}) as [string, Message][]).map(([id, c]) => [id, {
       eventsIn: c.events_in,
       eventsOut: c.events_out,
       bytesIn: c.bytes_in,
       bytesOut: c.bytes_out,
       processingTimeMs: c.processing_time_ms,
-    };
-  }
+    }]),
+  );
   return {
     eventsProcessed: m.events_processed,
     eventsPerSecond: m.events_per_second,

@@ -1,10 +1,23 @@
 /**
  * What operators read over HTTP: `/health` (is the control plane up, and how
- * is the pipeline), Prometheus `/metrics`, and `/api/services` (every
- * registered component as JSON). A plain `Request → Response` function over
- * the registry, so tests call it without a socket.
+ * is the pipeline), Prometheus `/metrics`, and `/api/services` (registered
+ * components as JSON, a page at a time like ListComponents:
+ * `?page_size=&page_token=`). A plain `Request → Response` function over the
+ * registry, so tests call it without a socket.
  */
-import type { Registry } from "./registry.ts";
+import { pageOf } from "./paging.ts";
+import { ControlPlaneError, type Registry } from "./registry.ts";
+
+/** The store as counted on /metrics: what opening it found, and its commits since. */
+export interface StoreCounts {
+  /** Damaged database files set aside (each with what could be read of it kept). */
+  recoveries: number;
+  /** Lines or rows not loaded: unreadable, or not the shape of a record. */
+  rowsSkipped: number;
+  /** Records converted from an older version's JSON-lines file. */
+  rowsImported: number;
+  commits(): number;
+}
 
 /** Calls answered, by gRPC method and status code. */
 export class CallCounter {
@@ -18,9 +31,9 @@ export class CallCounter {
   }
 }
 
-export function httpHandler(registry: Registry, calls: CallCounter, clock: () => number, startedAt: number) {
+export function httpHandler(registry: Registry, calls: CallCounter, store: StoreCounts, clock: () => number, startedAt: number) {
   return (request: Request): Response => {
-    const { pathname } = new URL(request.url);
+    const { pathname, searchParams } = new URL(request.url);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
@@ -28,13 +41,21 @@ export function httpHandler(registry: Registry, calls: CallCounter, clock: () =>
       case "/health":
         return Response.json({ status: "ok", pipeline: registry.pipelineHealth(), components: registry.all().length });
       case "/metrics":
-        return new Response(prometheusText(registry, calls, clock(), startedAt), {
+        return new Response(prometheusText(registry, calls, store, clock(), startedAt), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
-      case "/api/services":
+      case "/api/services": {
+        const size = Number(searchParams.get("page_size") ?? "0");
+        let page;
+        try {
+          page = pageOf(registry.all(), { size, token: searchParams.get("page_token") ?? "" }, (r) => r.serviceId, (r) => registry.bytes(r.serviceId));
+        } catch (err) {
+          if (err instanceof ControlPlaneError) return Response.json({ error: err.message }, { status: 400 });
+          throw err;
+        }
         return Response.json({
           pipeline_health: registry.pipelineHealth(),
-          services: registry.all().map((r) => ({
+          services: page.items.map((r) => ({
             service_id: r.serviceId,
             component_id: r.component.id,
             name: r.component.name,
@@ -48,7 +69,9 @@ export function httpHandler(registry: Registry, calls: CallCounter, clock: () =>
             registered_at: new Date(r.registeredAt).toISOString(),
             last_heartbeat: new Date(r.lastHeartbeat).toISOString(),
           })),
+          next_page_token: page.nextToken,
         });
+      }
       default:
         return new Response("not found; try /health, /metrics or /api/services\n", { status: 404 });
     }
@@ -56,7 +79,7 @@ export function httpHandler(registry: Registry, calls: CallCounter, clock: () =>
 }
 
 /** The Prometheus text exposition format (version 0.0.4). */
-export function prometheusText(registry: Registry, calls: CallCounter, now: number, startedAt: number): string {
+export function prometheusText(registry: Registry, calls: CallCounter, store: StoreCounts, now: number, startedAt: number): string {
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [labels: Record<string, string>, value: number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -93,6 +116,30 @@ export function prometheusText(registry: Registry, calls: CallCounter, now: numb
     "counter",
     "gRPC calls answered, by method and status code.",
     calls.entries().map(([method, code, n]) => [{ method, code }, n]),
+  );
+  metric(
+    "flowctl_store_recoveries_total",
+    "counter",
+    "Damaged store files set aside at start, with what could be read of them kept.",
+    [[{}, store.recoveries]],
+  );
+  metric(
+    "flowctl_store_rows_skipped_total",
+    "counter",
+    "Store lines or rows not loaded at start (unreadable, or not a record); each is in the log.",
+    [[{}, store.rowsSkipped]],
+  );
+  metric(
+    "flowctl_store_rows_imported_total",
+    "counter",
+    "Records converted at start from an older version's JSON-lines store.",
+    [[{}, store.rowsImported]],
+  );
+  metric(
+    "flowctl_store_commits_total",
+    "counter",
+    "Store transactions committed; each holds every change made since the one before (group commit).",
+    [[{}, store.commits()]],
   );
   metric("flowctl_uptime_seconds", "gauge", "Seconds since the control plane started.", [[{}, (now - startedAt) / 1000]]);
   return out.join("\n") + "\n";

@@ -10,10 +10,14 @@
  * heartbeat status keeps the current one; metrics merge; listing hides
  * non-HEALTHY components unless asked.
  */
+import { jsonBytes } from "./json_size.ts";
+import { ownValue } from "./own_keys.ts";
 import type { Store } from "./store.ts";
 
-export type ComponentType = "UNSPECIFIED" | "SOURCE" | "PROCESSOR" | "CONSUMER";
-export type HealthStatus = "UNKNOWN" | "STARTING" | "HEALTHY" | "DEGRADED" | "UNHEALTHY" | "STOPPING";
+export const COMPONENT_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "CONSUMER"] as const;
+export type ComponentType = (typeof COMPONENT_TYPES)[number];
+export const HEALTH_STATUSES = ["UNKNOWN", "STARTING", "HEALTHY", "DEGRADED", "UNHEALTHY", "STOPPING"] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export interface ComponentInfo {
   id: string;
@@ -59,26 +63,40 @@ export const LIMITS = {
   maxEntries: 256,
   /** Characters in any one id, key or value. */
   maxText: 4096,
-} as const;
+  /** Bytes of one component's record as stored (JSON): its names, event types, metadata and metrics together. */
+  maxComponentBytes: 64 * 1024,
+  /** Components registered at once. */
+  maxComponents: 10_000,
+  /** Bytes of every component's record together: what the registry may hold in memory and on disk. */
+  maxTotalBytes: 32 * 1024 * 1024,
+};
+export type Limits = typeof LIMITS;
 
 export interface RegistryOptions {
   heartbeatTtlMs: number;
   /** Told to components in `connection_info`. */
   endpoint: string;
   store?: Store;
+  /** LIMITS unless given (tests use small ones). */
+  limits?: Limits;
 }
 
 export class Registry {
   private records = new Map<string, ComponentRecord>();
+  /** Each record's size as stored, and their sum: what the caps are checked against. */
+  private sizes = new Map<string, number>();
+  private totalBytes = 0;
+  private limits: Limits;
 
-  /** `initial`: the `services` bucket a store was opened with. */
-  constructor(private options: RegistryOptions, initial: Map<string, unknown> = new Map()) {
-    for (const [id, r] of initial) this.records.set(id, r as ComponentRecord);
+  /** `initial`: checked records from the store, all kept even past the caps (then only shrinking is allowed). */
+  constructor(private options: RegistryOptions, initial: Map<string, ComponentRecord> = new Map()) {
+    this.limits = options.limits ?? LIMITS;
+    for (const record of initial.values()) this.keep(record, jsonBytes(record));
   }
 
   register(component: ComponentInfo, componentId: string, now: number): Registration {
     checkText("component_id", componentId);
-    checkComponent(component);
+    checkComponent(component, this.limits);
     const serviceId = componentId || component.id || `${component.type.toLowerCase()}-${now * 1e6}`;
     const previous = this.records.get(serviceId);
     const record: ComponentRecord = {
@@ -89,7 +107,7 @@ export class Registry {
       registeredAt: previous?.registeredAt ?? now,
       lastHeartbeat: now,
     };
-    this.put(record);
+    this.put(record, this.admit(record));
     const produces = component.type === "SOURCE" || component.type === "PROCESSOR";
     return {
       serviceId,
@@ -101,15 +119,18 @@ export class Registry {
   unregister(serviceId: string): void {
     this.get(serviceId);
     this.records.delete(serviceId);
+    this.totalBytes -= this.sizes.get(serviceId) ?? 0;
+    this.sizes.delete(serviceId);
     this.options.store?.append({ bucket: "services", key: serviceId });
   }
 
   heartbeat(serviceId: string, status: HealthStatus, metrics: Record<string, string>, now: number): void {
     const current = this.get(serviceId);
-    checkMap("metrics", metrics);
+    checkMap("metrics", metrics, this.limits);
     const merged = { ...current.metrics, ...metrics };
-    checkMap("metrics", merged);
-    this.put({ ...current, status: status === "UNKNOWN" ? current.status : status, metrics: merged, lastHeartbeat: now });
+    checkMap("metrics", merged, this.limits);
+    const record = { ...current, status: status === "UNKNOWN" ? current.status : status, metrics: merged, lastHeartbeat: now };
+    this.put(record, this.admit(record));
   }
 
   status(serviceId: string): ComponentRecord {
@@ -117,13 +138,13 @@ export class Registry {
   }
 
   /** Components of a type (UNSPECIFIED: any) with any of the event types and all the metadata. */
-  discover(type: ComponentType, eventTypes: string[], metadata: Record<string, string>): ComponentInfo[] {
+  discover(type: ComponentType, eventTypes: string[], metadata: Record<string, string>): ComponentRecord[] {
     return this.sorted().filter((r) => {
       const c = r.component;
       if (type !== "UNSPECIFIED" && c.type !== type) return false;
       if (eventTypes.length && !eventTypes.some((t) => c.inputEventTypes.includes(t) || c.outputEventTypes.includes(t))) return false;
-      return Object.entries(metadata).every(([k, v]) => c.metadata[k] === v);
-    }).map((r) => r.component);
+      return Object.entries(metadata).every(([k, v]) => ownValue(c.metadata, k) === v);
+    });
   }
 
   list(typeFilter: ComponentType, includeUnhealthy: boolean): ComponentRecord[] {
@@ -137,7 +158,9 @@ export class Registry {
     const expired: string[] = [];
     for (const r of this.sorted()) {
       if (r.status === "HEALTHY" && r.lastHeartbeat < now - this.options.heartbeatTtlMs) {
-        this.put({ ...r, status: "UNHEALTHY" });
+        // Past the caps only by the longer status word: the sweep must not fail.
+        const record: ComponentRecord = { ...r, status: "UNHEALTHY" };
+        this.put(record, jsonBytes(record));
         expired.push(r.serviceId);
       }
     }
@@ -155,15 +178,49 @@ export class Registry {
     return this.sorted();
   }
 
+  /** A registered component's record size as stored, in bytes (0 if unknown). */
+  bytes(serviceId: string): number {
+    return this.sizes.get(serviceId) ?? 0;
+  }
+
+  /** Checks a new or changed record against the caps; returns its size. */
+  private admit(record: ComponentRecord): number {
+    const size = jsonBytes(record);
+    const { maxComponentBytes, maxComponents, maxTotalBytes } = this.limits;
+    if (size > maxComponentBytes) {
+      throw new ControlPlaneError(
+        "RESOURCE_EXHAUSTED",
+        `component ${quote(record.serviceId)} would take ${size} bytes; the limit is ${maxComponentBytes} for its names, metadata and metrics together`,
+      );
+    }
+    const previous = this.sizes.get(record.serviceId);
+    if (previous === undefined && this.records.size >= maxComponents) {
+      throw new ControlPlaneError("RESOURCE_EXHAUSTED", `${maxComponents} components are registered, the most this control plane keeps`);
+    }
+    if (size > (previous ?? 0) && this.totalBytes - (previous ?? 0) + size > maxTotalBytes) {
+      throw new ControlPlaneError(
+        "RESOURCE_EXHAUSTED",
+        `the registry holds ${this.totalBytes} bytes and may hold ${maxTotalBytes}: component ${quote(record.serviceId)} does not fit`,
+      );
+    }
+    return size;
+  }
+
   private get(serviceId: string): ComponentRecord {
     if (!serviceId) throw new ControlPlaneError("INVALID_ARGUMENT", "service_id is empty");
     const r = this.records.get(serviceId);
-    if (!r) throw new ControlPlaneError("NOT_FOUND", `no component with service_id ${JSON.stringify(serviceId.slice(0, 200))}`);
+    if (!r) throw new ControlPlaneError("NOT_FOUND", `no component with service_id ${quote(serviceId)}`);
     return r;
   }
 
-  private put(record: ComponentRecord): void {
+  private put(record: ComponentRecord, size: number): void {
     this.options.store?.append({ bucket: "services", key: record.serviceId, value: record });
+    this.keep(record, size);
+  }
+
+  private keep(record: ComponentRecord, size: number): void {
+    this.totalBytes += size - (this.sizes.get(record.serviceId) ?? 0);
+    this.sizes.set(record.serviceId, size);
     this.records.set(record.serviceId, record);
   }
 
@@ -178,10 +235,10 @@ export function checkText(field: string, text: string): void {
   }
 }
 
-export function checkMap(field: string, map: Record<string, string>): void {
+export function checkMap(field: string, map: Record<string, string>, limits: Limits = LIMITS): void {
   const entries = Object.entries(map);
-  if (entries.length > LIMITS.maxEntries) {
-    throw new ControlPlaneError("RESOURCE_EXHAUSTED", `${field} has more than ${LIMITS.maxEntries} entries`);
+  if (entries.length > limits.maxEntries) {
+    throw new ControlPlaneError("RESOURCE_EXHAUSTED", `${field} has more than ${limits.maxEntries} entries`);
   }
   for (const [k, v] of entries) {
     checkText(`${field} key`, k);
@@ -189,11 +246,16 @@ export function checkMap(field: string, map: Record<string, string>): void {
   }
 }
 
-function checkComponent(c: ComponentInfo): void {
+function checkComponent(c: ComponentInfo, limits: Limits): void {
   for (const field of ["id", "name", "description", "version", "endpoint"] as const) checkText(`component.${field}`, c[field]);
-  checkMap("component.metadata", c.metadata);
+  checkMap("component.metadata", c.metadata, limits);
   for (const list of [c.inputEventTypes, c.outputEventTypes]) {
-    if (list.length > LIMITS.maxEntries) throw new ControlPlaneError("RESOURCE_EXHAUSTED", "too many event types");
+    if (list.length > limits.maxEntries) throw new ControlPlaneError("RESOURCE_EXHAUSTED", "too many event types");
     for (const t of list) checkText("event type", t);
   }
+}
+
+/** An id as quoted in a message: JSON, so odd characters show; cut to 200 characters. */
+function quote(id: string): string {
+  return JSON.stringify(id.slice(0, 200));
 }

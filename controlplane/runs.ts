@@ -5,11 +5,15 @@
  * Behaviour follows the Go server: a run starts STARTING with pipeline_id =
  * pipeline_name; COMPLETED, FAILED and STOPPED set the end time; an UNKNOWN
  * status in an update leaves the status alone; listing defaults to 10 runs.
+ * Sizes are capped per run and in total; past the total, the oldest finished
+ * runs are forgotten to make room.
  */
+import { jsonBytes, utf8Length } from "./json_size.ts";
 import { checkText, ControlPlaneError } from "./registry.ts";
 import type { Store } from "./store.ts";
 
-export type RunStatus = "UNKNOWN" | "STARTING" | "RUNNING" | "COMPLETED" | "FAILED" | "STOPPED";
+export const RUN_STATUSES = ["UNKNOWN", "STARTING", "RUNNING", "COMPLETED", "FAILED", "STOPPED"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface ComponentMetrics {
   eventsIn: number;
@@ -43,9 +47,13 @@ export interface PipelineRun {
 export const RUN_LIMITS = {
   /** Runs kept; beyond it the oldest finished run is forgotten. */
   maxRuns: 10_000,
-  /** Characters of a run's pipeline file. */
+  /** Bytes (UTF-8) of a run's pipeline file. */
   maxConfig: 1 << 20,
   maxComponents: 1_000,
+  /** Bytes of one run as stored (JSON), so any one run fits in a reply. */
+  maxRunBytes: 2 << 20,
+  /** Bytes of all runs together. */
+  maxTotalBytes: 64 << 20,
   defaultList: 10,
 } as const;
 
@@ -53,10 +61,12 @@ const FINISHED: readonly RunStatus[] = ["COMPLETED", "FAILED", "STOPPED"];
 
 export class PipelineRuns {
   private runs = new Map<string, PipelineRun>();
+  private sizes = new Map<string, number>();
+  private totalBytes = 0;
 
-  /** `initial`: the `runs` bucket a store was opened with. */
-  constructor(private store?: Store, initial: Map<string, unknown> = new Map()) {
-    for (const [id, run] of initial) this.runs.set(id, run as PipelineRun);
+  /** `initial`: checked runs from the store, all kept even past the caps. */
+  constructor(private store?: Store, initial: Map<string, PipelineRun> = new Map()) {
+    for (const run of initial.values()) this.keep(run, jsonBytes(run));
   }
 
   create(
@@ -66,8 +76,8 @@ export class PipelineRuns {
     if (!request.runId) throw new ControlPlaneError("INVALID_ARGUMENT", "run_id is empty");
     checkText("run_id", request.runId);
     checkText("pipeline_name", request.pipelineName);
-    if (request.configYaml.length > RUN_LIMITS.maxConfig) {
-      throw new ControlPlaneError("RESOURCE_EXHAUSTED", `config_yaml is longer than ${RUN_LIMITS.maxConfig} characters`);
+    if (utf8Length(request.configYaml) > RUN_LIMITS.maxConfig) {
+      throw new ControlPlaneError("RESOURCE_EXHAUSTED", `config_yaml is longer than ${RUN_LIMITS.maxConfig} bytes`);
     }
     if (request.componentIds.length > RUN_LIMITS.maxComponents) {
       throw new ControlPlaneError("RESOURCE_EXHAUSTED", `more than ${RUN_LIMITS.maxComponents} component_ids`);
@@ -76,7 +86,6 @@ export class PipelineRuns {
     if (this.runs.has(request.runId)) {
       throw new ControlPlaneError("ALREADY_EXISTS", `pipeline run ${JSON.stringify(request.runId)} exists`);
     }
-    if (this.runs.size >= RUN_LIMITS.maxRuns) this.forgetOldestFinished();
     const run: PipelineRun = {
       runId: request.runId,
       pipelineId: request.pipelineName,
@@ -88,7 +97,9 @@ export class PipelineRuns {
       error: "",
       componentIds: [...request.componentIds],
     };
-    this.put(run);
+    const size = checkRunBytes(run);
+    while (this.runs.size >= RUN_LIMITS.maxRuns || this.totalBytes + size > RUN_LIMITS.maxTotalBytes) this.forgetOldestFinished();
+    this.put(run, size);
     return run;
   }
 
@@ -104,7 +115,11 @@ export class PipelineRuns {
     }
     if (metrics) run.metrics = metrics;
     if (error) run.error = error;
-    this.put(run);
+    const size = checkRunBytes(run);
+    if (this.totalBytes - (this.sizes.get(runId) ?? 0) + size > RUN_LIMITS.maxTotalBytes) {
+      throw new ControlPlaneError("RESOURCE_EXHAUSTED", `pipeline runs would take more than ${RUN_LIMITS.maxTotalBytes} bytes together`);
+    }
+    this.put(run, size);
     return run;
   }
 
@@ -112,7 +127,7 @@ export class PipelineRuns {
     const run = this.get(runId);
     if (FINISHED.includes(run.status)) return run;
     const stopped = { ...run, status: "STOPPED" as const, endTime: now };
-    this.put(stopped);
+    this.put(stopped, jsonBytes(stopped));
     return stopped;
   }
 
@@ -137,14 +152,33 @@ export class PipelineRuns {
   private forgetOldestFinished(): void {
     const oldest = this.newestFirst().reverse().find((r) => FINISHED.includes(r.status));
     if (!oldest) {
-      throw new ControlPlaneError("RESOURCE_EXHAUSTED", `${RUN_LIMITS.maxRuns} pipeline runs are still active`);
+      throw new ControlPlaneError(
+        "RESOURCE_EXHAUSTED",
+        `no room for another pipeline run (at most ${RUN_LIMITS.maxRuns} runs and ${RUN_LIMITS.maxTotalBytes} bytes), and none has finished`,
+      );
     }
     this.runs.delete(oldest.runId);
+    this.totalBytes -= this.sizes.get(oldest.runId) ?? 0;
+    this.sizes.delete(oldest.runId);
     this.store?.append({ bucket: "runs", key: oldest.runId });
   }
 
-  private put(run: PipelineRun): void {
+  private put(run: PipelineRun, size: number): void {
     this.store?.append({ bucket: "runs", key: run.runId, value: run });
+    this.keep(run, size);
+  }
+
+  private keep(run: PipelineRun, size: number): void {
+    this.totalBytes += size - (this.sizes.get(run.runId) ?? 0);
+    this.sizes.set(run.runId, size);
     this.runs.set(run.runId, run);
   }
+}
+
+function checkRunBytes(run: PipelineRun): number {
+  const size = jsonBytes(run);
+  if (size > RUN_LIMITS.maxRunBytes) {
+    throw new ControlPlaneError("RESOURCE_EXHAUSTED", `pipeline run ${JSON.stringify(run.runId.slice(0, 200))} would take ${size} bytes; the limit is ${RUN_LIMITS.maxRunBytes}`);
+  }
+  return size;
 }

@@ -5,12 +5,13 @@
  * and the disk; the decisions are in registry.ts and runs.ts.
  */
 import * as grpc from "@grpc/grpc-js";
-import { FileStore } from "./file_store.ts";
 import { legacyHandlers, loadServices, type ServiceContext, unaryImplementation, v1Handlers } from "./grpc_service.ts";
-import { CallCounter, httpHandler } from "./http_api.ts";
+import { CallCounter, httpHandler, type StoreCounts } from "./http_api.ts";
+import { openStore } from "./open_store.ts";
 import { Registry } from "./registry.ts";
 import { PipelineRuns } from "./runs.ts";
-import { emptyBuckets, MemoryStore, type Store } from "./store.ts";
+import { emptyBuckets, MemoryStore, type Skipped, type Store, type StoreReport } from "./store.ts";
+import { checkStoredState } from "./stored_records.ts";
 
 export interface ControlPlaneOptions {
   /** Address to listen on (gRPC and HTTP). */
@@ -19,7 +20,7 @@ export interface ControlPlaneOptions {
   port: number;
   /** HTTP port for /health, /metrics, /api/services; 0 picks a free one, undefined turns it off. */
   httpPort?: number;
-  /** The store's file; undefined keeps everything in memory. */
+  /** The store's database file; undefined keeps everything in memory. */
   db?: string;
   heartbeatTtlMs: number;
   /** How often silence is checked; default: `defaultSweepMs(heartbeatTtlMs)`. */
@@ -50,7 +51,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const clock = () => Date.now();
   let store: Store = new MemoryStore();
   let data = emptyBuckets();
-  if (options.db) ({ store, data } = FileStore.open(options.db));
+  let report: StoreReport = { skipped: [] };
+  if (options.db) ({ store, data, report } = await openStore(options.db));
+  const state = checkStoredState(data);
+  const skipped = [...report.skipped, ...state.skipped];
+  logStoreReport(options.log, options.db ?? "", report, skipped);
+  const storeCounts: StoreCounts = {
+    recoveries: report.recovered ? 1 : 0,
+    rowsSkipped: skipped.length,
+    rowsImported: report.imported?.rows ?? 0,
+    commits: () => store.commits,
+  };
 
   const server = new grpc.Server({
     // Bounds what one request may cost; bigger messages get RESOURCE_EXHAUSTED from grpc-js.
@@ -66,25 +77,25 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       )
     );
   } catch (err) {
-    store.close();
+    await store.close();
     throw new Error(`cannot listen on ${options.address}:${options.port} for gRPC: ${(err as Error).message}`);
   }
   const host = options.address === "0.0.0.0" || options.address === "::" ? "localhost" : options.address;
   const registry = new Registry(
     { heartbeatTtlMs: options.heartbeatTtlMs, endpoint: options.advertise ?? `${host}:${grpcPort}`, store },
-    data.services,
+    state.services,
   );
-  const runs = new PipelineRuns(store, data.runs);
+  const runs = new PipelineRuns(store, state.runs);
   const calls = new CallCounter();
   const ctx: ServiceContext = { registry, runs, store, clock, onCall: (m, c) => calls.add(m, c), log: options.log };
   const services = loadServices();
-  server.addService(services.v1, unaryImplementation(ctx, "flowctl.v1.ControlPlaneService", v1Handlers(ctx)));
-  server.addService(services.legacy, unaryImplementation(ctx, "flowctl.ControlPlane", legacyHandlers(ctx)));
+  server.addService(services.v1, unaryImplementation(ctx, "flowctl.v1.ControlPlaneService", services.v1, v1Handlers(ctx)));
+  server.addService(services.legacy, unaryImplementation(ctx, "flowctl.ControlPlane", services.legacy, legacyHandlers(ctx)));
 
   let http: Deno.HttpServer<Deno.NetAddr> | undefined;
   let httpPort: number | undefined;
   if (options.httpPort !== undefined) {
-    const handler = httpHandler(registry, calls, clock, clock());
+    const handler = httpHandler(registry, calls, storeCounts, clock, clock());
     try {
       // Deno.serve binds before it returns: a taken port throws here.
       http = Deno.serve({
@@ -95,7 +106,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }, handler);
     } catch (err) {
       server.forceShutdown();
-      store.close();
+      await store.close();
       throw new Error(`cannot listen on ${options.address}:${options.httpPort} for HTTP: ${(err as Error).message}`);
     }
     httpPort = http.addr.port;
@@ -118,8 +129,29 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       clearInterval(sweeper);
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await http?.shutdown();
-      await store.flush();
-      store.close();
+      await store.close();
     },
   };
+}
+
+/** How many skipped lines or rows are logged one by one; the rest are counted. */
+const SKIPPED_LOGGED = 20;
+
+/** Says what opening the store found: a damaged file loudly, every skipped row (up to a point) by name. */
+function logStoreReport(log: (line: string) => void, db: string, report: StoreReport, skipped: Skipped[]): void {
+  if (report.imported) {
+    log(
+      `store: converted ${db} from the older JSON-lines format: ${report.imported.rows} records; ` +
+        `the old file is kept as ${report.imported.keptAs}`,
+    );
+  }
+  if (report.recovered) {
+    log(
+      `store: WARNING: ${db} was DAMAGED (${report.recovered.problem}); ${report.recovered.rows} records could be read and ` +
+        `are kept in a new database; the damaged file is kept as ${report.recovered.keptAs}. Records that were on damaged ` +
+        "pages are not in the new database: their components are unknown until they register again",
+    );
+  }
+  for (const s of skipped.slice(0, SKIPPED_LOGGED)) log(`store: skipped ${s.where}: ${s.reason}`);
+  if (skipped.length > SKIPPED_LOGGED) log(`store: skipped ${skipped.length - SKIPPED_LOGGED} more lines or rows`);
 }

@@ -1,9 +1,12 @@
 /**
- * The control plane under load: N components register, then each heartbeats
- * once a second for a bounded time, on loopback, against a control plane in
- * its own process with its persistent store. Prints heartbeats per second and
- * latency percentiles, and checks that nothing was lost: every call answered
- * OK, the server counted the same number, and all N are listed healthy.
+ * The control plane under load: N components register, then heartbeat on
+ * loopback against a control plane in its own process with its persistent
+ * store, in two phases: paced (each component once a second, spread over the
+ * second: the latency a real pipeline sees) and flat out (every component
+ * sends its next heartbeat as soon as the last is answered: how many the
+ * server can take). Prints heartbeats per second and latency percentiles for
+ * both, and checks that nothing was lost: every call answered OK, the server
+ * counted the same number, and all N are listed healthy.
  */
 import * as grpc from "@grpc/grpc-js";
 import { protoPackage } from "../controlplane/grpc_service.ts";
@@ -12,7 +15,31 @@ import { spawnControlPlane } from "../tests/support/helpers.ts";
 // deno-lint-ignore no-explicit-any
 type Reply = any;
 
-export async function benchControlPlane(components = 1000, seconds = 10, log: (line: string) => void = (line) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"))) {
+interface Phase {
+  latencies: number[];
+  failed: number;
+  seconds: number;
+  /** CPU seconds the server process used in the phase (Linux; NaN elsewhere). */
+  serverCpu: number;
+  /** Store transactions committed in the phase (NaN if the server does not say). */
+  commits: number;
+}
+
+/** User + system CPU seconds of a process so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 a second)
+  } catch {
+    return NaN;
+  }
+}
+
+export async function benchControlPlane(
+  components = 1000,
+  seconds = 10,
+  log: (line: string) => void = (line) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n")),
+) {
   const dir = await Deno.makeTempDir({ prefix: "flowctl-bench-cp-" });
   const { child: server, grpcPort, httpPort } = await spawnControlPlane([
     "--http-port", "0", "--db", `${dir}/registry.db`, "--heartbeat-ttl", "5s",
@@ -22,6 +49,8 @@ export async function benchControlPlane(components = 1000, seconds = 10, log: (l
   const client = new pkg.flowctl.v1.ControlPlaneService(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
   const call = (method: string, request: unknown) =>
     new Promise<Reply>((resolve, reject) => client[method](request, (e: Error | null, r: Reply) => (e ? reject(e) : resolve(r))));
+  const beat = (i: number, n: number) =>
+    call("Heartbeat", { service_id: `c${i}`, status: "HEALTH_STATUS_HEALTHY", metrics: { n: String(n) } });
 
   const t0 = performance.now();
   for (let i = 0; i < components; i += 100) {
@@ -30,48 +59,96 @@ export async function benchControlPlane(components = 1000, seconds = 10, log: (l
   }
   const registerMs = performance.now() - t0;
 
-  // Each component beats once a second, spread evenly over the second.
-  const latencies: number[] = [];
-  let failed = 0;
+  // Paced: each component beats once a second, spread evenly over the second.
+  const metricsText = async () => await (await fetch(`http://127.0.0.1:${httpPort!}/metrics`)).text();
+  const commitsSoFar = async () => Number(/^flowctl_store_commits_total (\d+)$/m.exec(await metricsText())?.[1] ?? NaN);
+
+  const paced: Phase = { latencies: [], failed: 0, seconds: 0, serverCpu: 0, commits: 0 };
   const timers: ReturnType<typeof setTimeout>[] = [];
-  const start = performance.now();
+  let commits = await commitsSoFar();
+  let start = performance.now();
+  let cpu = cpuSeconds(server.pid);
   for (let i = 0; i < components; i++) {
-    const beat = () => {
+    const send = () => {
       const sent = performance.now();
-      call("Heartbeat", { service_id: `c${i}`, status: "HEALTH_STATUS_HEALTHY", metrics: { n: String(latencies.length) } })
-        .then(() => latencies.push(performance.now() - sent), () => failed++);
+      beat(i, paced.latencies.length).then(() => paced.latencies.push(performance.now() - sent), () => paced.failed++);
     };
     timers.push(setTimeout(() => {
-      beat();
-      timers.push(setInterval(beat, 1000));
+      send();
+      timers.push(setInterval(send, 1000));
     }, (i * 1000) / components));
   }
   await new Promise((r) => setTimeout(r, seconds * 1000));
   for (const t of timers) clearTimeout(t), clearInterval(t);
   await new Promise((r) => setTimeout(r, 500)); // let the last calls come back
-  const elapsed = (performance.now() - start - 500) / 1000;
+  paced.seconds = (performance.now() - start - 500) / 1000;
+  paced.serverCpu = cpuSeconds(server.pid) - cpu;
+  paced.commits = await commitsSoFar() - commits;
 
-  const metrics = await (await fetch(`http://127.0.0.1:${httpPort!}/metrics`)).text();
+  // Flat out: every component keeps one heartbeat in flight until the time is up.
+  const saturated: Phase = { latencies: [], failed: 0, seconds: 0, serverCpu: 0, commits: 0 };
+  const flatOutSeconds = Math.max(1, seconds / 2);
+  commits = await commitsSoFar();
+  start = performance.now();
+  cpu = cpuSeconds(server.pid);
+  const deadline = start + flatOutSeconds * 1000;
+  await Promise.all(Array.from({ length: components }, async (_, i) => {
+    while (performance.now() < deadline) {
+      const sent = performance.now();
+      try {
+        await beat(i, saturated.latencies.length);
+        saturated.latencies.push(performance.now() - sent);
+      } catch {
+        saturated.failed++;
+      }
+    }
+  }));
+  saturated.seconds = (performance.now() - start) / 1000;
+  saturated.serverCpu = cpuSeconds(server.pid) - cpu;
+  saturated.commits = await commitsSoFar() - commits;
+
+  const metrics = await metricsText();
   const serverOk = Number(/flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/Heartbeat",code="OK"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-  const healthy = (await call("ListComponents", {})).components.length;
+  const healthy = await countListed(call);
   client.close();
   server.kill("SIGTERM");
   await server.status;
-  const storeBytes = (await Deno.stat(`${dir}/registry.db`)).size;
+  let storeBytes = 0;
+  for await (const e of Deno.readDir(dir)) if (e.isFile) storeBytes += (await Deno.stat(`${dir}/${e.name}`)).size;
   await Deno.remove(dir, { recursive: true });
 
-  const sorted = latencies.sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2);
+  const sent = paced.latencies.length + saturated.latencies.length;
   log(`control plane: ${components} components registered in ${registerMs.toFixed(0)} ms`);
+  log(`control plane: paced, ${describe(paced)}`);
+  log(`control plane: flat out, ${describe(saturated)}`);
   log(
-    `control plane: ${latencies.length} heartbeats in ${elapsed.toFixed(1)} s = ${(latencies.length / elapsed).toFixed(0)}/s; ` +
-      `latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms`,
+    `control plane: failed ${paced.failed + saturated.failed}, server counted ${serverOk} OK of ${sent} sent, ` +
+      `${healthy}/${components} listed healthy, store files ${(storeBytes / 1024).toFixed(0)} KiB`,
   );
-  log(
-    `control plane: failed ${failed}, server counted ${serverOk} OK of ${latencies.length} sent, ` +
-      `${healthy}/${components} listed healthy, store file ${(storeBytes / 1024).toFixed(0)} KiB`,
-  );
-  if (failed || serverOk !== latencies.length || healthy !== components) throw new Error("the control plane lost heartbeats");
+  if (paced.failed || saturated.failed || serverOk !== sent || healthy !== components) {
+    throw new Error("the control plane lost heartbeats");
+  }
+}
+
+function describe(phase: Phase): string {
+  const sorted = [...phase.latencies].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2);
+  return `${sorted.length} heartbeats in ${phase.seconds.toFixed(1)} s = ${(sorted.length / phase.seconds).toFixed(0)}/s; ` +
+    `latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms; ` +
+    `server CPU ${(phase.serverCpu / sorted.length * 1e6).toFixed(0)} µs a heartbeat` +
+    (Number.isNaN(phase.commits) ? "" : `; ${phase.commits} commits`);
+}
+
+/** Healthy components, read page by page when the server pages the list. */
+async function countListed(call: (method: string, request: unknown) => Promise<Reply>): Promise<number> {
+  let count = 0;
+  let token = "";
+  do {
+    const reply = await call("ListComponents", { page_token: token });
+    count += reply.components.length;
+    token = reply.next_page_token ?? "";
+  } while (token);
+  return count;
 }
 
 if (import.meta.main) await benchControlPlane();

@@ -1,8 +1,8 @@
-/** The control plane's registry, pipeline runs and file store, with a fake clock: no sockets, no waiting. */
+/** The control plane's registry and pipeline runs, with a fake clock: no sockets, no disk, no waiting. */
 import assert from "node:assert/strict";
-import { FileStore } from "../../controlplane/file_store.ts";
-import { PipelineRuns } from "../../controlplane/runs.ts";
-import { type ComponentInfo, ControlPlaneError, LIMITS, Registry } from "../../controlplane/registry.ts";
+import { PipelineRuns, RUN_LIMITS } from "../../controlplane/runs.ts";
+import { type ComponentInfo, type ComponentRecord, ControlPlaneError, type Limits, LIMITS, Registry } from "../../controlplane/registry.ts";
+import type { Change, Store } from "../../controlplane/store.ts";
 
 const info = (id: string, type: ComponentInfo["type"], extra: Partial<ComponentInfo> = {}): ComponentInfo => ({
   id,
@@ -66,12 +66,29 @@ Deno.test("registry: discovery by type, event types (any) and metadata (all)", (
   const r = registry();
   r.register(info("src", "SOURCE", { outputEventTypes: ["ledger"], metadata: { network: "testnet" } }), "", 0);
   r.register(info("proc", "PROCESSOR", { inputEventTypes: ["ledger"], outputEventTypes: ["transfer"], metadata: { network: "mainnet" } }), "", 0);
-  const ids = (xs: ComponentInfo[]) => xs.map((x) => x.id);
+  const ids = (xs: ComponentRecord[]) => xs.map((x) => x.component.id);
   assert.deepEqual(ids(r.discover("UNSPECIFIED", ["ledger"], {})), ["proc", "src"]);
   assert.deepEqual(ids(r.discover("PROCESSOR", [], {})), ["proc"]);
   assert.deepEqual(ids(r.discover("UNSPECIFIED", ["transfer", "nothing"], {})), ["proc"]);
   assert.deepEqual(ids(r.discover("UNSPECIFIED", [], { network: "testnet" })), ["src"]);
   assert.deepEqual(ids(r.discover("SOURCE", [], { network: "mainnet" })), []);
+});
+
+Deno.test("registry: metadata keys such as constructor and __proto__ are data, in discovery and in the store", () => {
+  const changes: Change[] = [];
+  const store: Store = { append: (c) => void changes.push(c), flush: () => Promise.resolve(), close: () => Promise.resolve(), commits: 0 };
+  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", store });
+  const metadata = JSON.parse('{"constructor":"c","__proto__":"p","toString":"t"}');
+  r.register(info("odd", "SOURCE", { metadata }), "", 0);
+  r.register(info("plain", "SOURCE"), "", 0);
+  const ids = (filter: Record<string, string>) => r.discover("UNSPECIFIED", [], filter).map((x) => x.serviceId);
+  assert.deepEqual(ids(JSON.parse('{"constructor":"c","__proto__":"p"}')), ["odd"]);
+  assert.deepEqual(ids({ toString: "t" }), ["odd"]);
+  assert.deepEqual(ids({ hasOwnProperty: "x" }), []);
+  r.heartbeat("odd", "UNKNOWN", JSON.parse('{"__proto__":"1"}'), 1);
+  assert.deepEqual(Object.keys(r.status("odd").metrics), ["__proto__"]);
+  const stored = JSON.parse(JSON.stringify(changes.at(-1)!.value));
+  assert.deepEqual(Object.keys(stored.component.metadata), ["constructor", "__proto__", "toString"]);
 });
 
 Deno.test("registry: huge metadata is RESOURCE_EXHAUSTED and changes nothing", () => {
@@ -82,90 +99,51 @@ Deno.test("registry: huge metadata is RESOURCE_EXHAUSTED and changes nothing", (
   assert.deepEqual(r.all(), []);
 });
 
-async function withStore(fn: (path: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(`${dir}/registry.db`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const small: Limits = { ...LIMITS, maxComponentBytes: 2_000, maxComponents: 3, maxTotalBytes: 4_000 };
+const exhausted = (pattern: RegExp) => (e: unknown) => e instanceof ControlPlaneError && e.code === "RESOURCE_EXHAUSTED" && pattern.test(e.message);
 
-const openRegistry = (path: string) => {
-  const { store, data } = FileStore.open(path);
-  return { store, data, registry: new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", store }, data.services) };
-};
+Deno.test("registry: one component's record is capped in bytes, at registration and as heartbeats add metrics", () => {
+  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", limits: small });
+  // 200 entries of 4,000 characters were each within the old per-entry limits: together they are not.
+  const big = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, "v".repeat(4000)]));
+  assert.throws(() => r.register(info("big", "SOURCE", { metadata: big }), "", 0), exhausted(/"big" would take \d+ bytes; the limit is 2000/));
+  assert.deepEqual(r.all(), []);
+  r.register(info("a", "SOURCE"), "", 0);
+  const before = r.status("a");
+  assert.throws(() => r.heartbeat("a", "DEGRADED", { m: "x".repeat(2_000) }, 1), exhausted(/the limit is 2000/));
+  assert.equal(r.status("a"), before, "a refused heartbeat changes nothing");
+  // The real limit holds the issue's case: 256 entries of 4,000 characters.
+  const issue = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`k${i}`, "v".repeat(4000)]));
+  assert.throws(() => registry().register(info("huge", "SOURCE", { metadata: issue }), "", 0), exhausted(/the limit is 65536/));
+});
 
-Deno.test("file store: registrations and runs survive a restart; unregistered ones stay gone", () =>
-  withStore(async (path) => {
-    const first = openRegistry(path);
-    const runs = new PipelineRuns(first.store, first.data.runs);
-    first.registry.register(info("a", "SOURCE"), "", 1);
-    first.registry.register(info("b", "CONSUMER"), "", 1);
-    first.registry.heartbeat("a", "HEALTHY", { n: "7" }, 2);
-    first.registry.unregister("b");
-    runs.create({ runId: "r1", pipelineName: "p", configYaml: "x: 1", componentIds: ["a"] }, 3);
-    runs.update("r1", "RUNNING", undefined, "", 4);
-    await first.store.flush();
-    first.store.close();
-    const again = openRegistry(path);
-    assert.deepEqual(again.registry.all().map((x) => [x.serviceId, x.metrics]), [["a", { n: "7" }]]);
-    const run = new PipelineRuns(again.store, again.data.runs).get("r1");
-    assert.equal(run.status, "RUNNING");
-    assert.equal(run.configYaml, "x: 1");
-    again.store.close();
-  }));
+Deno.test("registry: the number of components and their total bytes are capped; leaving makes room; the sweep never fails", () => {
+  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", limits: small });
+  const filler = (n: number) => ({ note: "x".repeat(n) });
+  r.register(info("a", "SOURCE", { metadata: filler(1_500) }), "", 0);
+  r.register(info("b", "SOURCE", { metadata: filler(1_500) }), "", 0);
+  assert.throws(() => r.register(info("c", "SOURCE", { metadata: filler(1_500) }), "", 0), exhausted(/may hold 4000: component "c" does not fit/));
+  r.register(info("c", "SOURCE"), "", 0);
+  assert.throws(() => r.register(info("d", "SOURCE"), "", 0), exhausted(/3 components are registered/));
+  // Re-registering one that is there is no new component, and shrinking is always allowed.
+  r.register(info("a", "SOURCE"), "", 1);
+  r.unregister("c");
+  r.register(info("d", "SOURCE", { metadata: filler(1_000) }), "", 1);
+  assert.deepEqual(r.all().map((x) => x.serviceId), ["a", "b", "d"]);
+  assert.deepEqual(r.sweep(10 * TTL), ["a", "b", "d"]);
+});
 
-Deno.test("file store: a line cut short by a crash is dropped, everything before it is kept", () =>
-  withStore(async (path) => {
-    const first = openRegistry(path);
-    first.registry.register(info("kept", "SOURCE"), "", 1);
-    await first.store.flush();
-    first.store.close();
-    await Deno.writeTextFile(path, '{"bucket":"services","key":"torn","value":{"serv', { append: true });
-    const after = openRegistry(path);
-    assert.deepEqual(after.registry.all().map((x) => x.serviceId), ["kept"]);
-    // The torn bytes are gone, so the next change starts on a clean line.
-    after.registry.register(info("next", "SOURCE"), "", 2);
-    await after.store.flush();
-    after.store.close();
-    const last = openRegistry(path);
-    assert.deepEqual(last.registry.all().map((x) => x.serviceId), ["kept", "next"]);
-    last.store.close();
-  }));
-
-Deno.test("file store: many heartbeats compact the file and keep the latest state", () =>
-  withStore(async (path) => {
-    const { store, registry } = openRegistry(path);
-    registry.register(info("a", "SOURCE"), "", 0);
-    for (let i = 1; i <= 2500; i++) {
-      registry.heartbeat("a", "HEALTHY", { i: String(i) }, i);
-      if (i % 100 === 0) await store.flush(); // compaction happens after a sync
-    }
-    await store.flush();
-    store.close();
-    const lines = (await Deno.readTextFile(path)).split("\n").length - 1;
-    assert(lines < 1000, `compacted to ${lines} lines`);
-    const reopened = openRegistry(path);
-    assert.deepEqual(reopened.registry.all()[0].metrics, { i: "2500" });
-    reopened.store.close();
-  }));
-
-Deno.test("file store: concurrent flushes all resolve and the file holds every change", () =>
-  withStore(async (path) => {
-    const { store, registry } = openRegistry(path);
-    const flushes: Promise<void>[] = [];
-    for (let i = 0; i < 50; i++) {
-      registry.register(info(`c${i}`, "SOURCE"), "", i);
-      flushes.push(store.flush());
-    }
-    await Promise.all(flushes);
-    // Read back through a second handle, as a restarted process would.
-    const other = openRegistry(path);
-    assert.equal(other.registry.all().length, 50);
-    other.store.close();
-    store.close();
-  }));
+Deno.test("registry: records loaded past the caps are all kept; then only shrinking is allowed", () => {
+  const big = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp" });
+  for (const id of ["a", "b", "c", "d"]) big.register(info(id, "SOURCE", { metadata: { note: "x".repeat(1_500) } }), "", 0);
+  const loaded = new Map(big.all().map((x) => [x.serviceId, x]));
+  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", limits: small }, loaded);
+  assert.equal(r.all().length, 4);
+  assert.throws(() => r.register(info("e", "SOURCE"), "", 1), exhausted(/components are registered/));
+  r.register(info("a", "SOURCE"), "", 1); // smaller than before
+  assert(r.bytes("a") < r.bytes("b"));
+  assert.deepEqual(r.sweep(10 * TTL), ["a", "b", "c", "d"], "past the total cap, the sweep still marks them");
+});
 
 Deno.test("pipeline runs: create, update, stop, list newest first with filters and a default limit of 10", () => {
   const runs = new PipelineRuns();
@@ -184,4 +162,17 @@ Deno.test("pipeline runs: create, update, stop, list newest first with filters a
   assert.throws(() => runs.create({ runId: "r1", pipelineName: "", configYaml: "", componentIds: [] }, 1), /exists/);
   assert.throws(() => runs.create({ runId: "", pipelineName: "", configYaml: "", componentIds: [] }, 1), /run_id is empty/);
   assert.throws(() => runs.get("nope"), (e) => e instanceof ControlPlaneError && e.code === "NOT_FOUND");
+});
+
+Deno.test("pipeline runs: a run is capped in bytes, config_yaml counted in UTF-8", () => {
+  const runs = new PipelineRuns();
+  const config = "é".repeat(RUN_LIMITS.maxConfig / 2 + 1); // fewer characters than the limit, more bytes
+  assert.throws(() => runs.create({ runId: "r", pipelineName: "p", configYaml: config, componentIds: [] }, 1), exhausted(/config_yaml is longer than 1048576 bytes/));
+  runs.create({ runId: "r", pipelineName: "p", configYaml: "x", componentIds: [] }, 1);
+  const componentMetrics = Object.fromEntries(
+    Array.from({ length: 900 }, (_, i) => [`c${i}${"x".repeat(3000)}`, { eventsIn: 1, eventsOut: 1, bytesIn: 1, bytesOut: 1, processingTimeMs: 1 }]),
+  );
+  const metrics = { eventsProcessed: 1, eventsPerSecond: 1, bytesProcessed: 1, componentMetrics };
+  assert.throws(() => runs.update("r", "RUNNING", metrics, "", 2), exhausted(/would take \d+ bytes; the limit is 2097152/));
+  assert.equal(runs.get("r").status, "STARTING");
 });

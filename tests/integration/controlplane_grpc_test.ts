@@ -5,53 +5,8 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { protoPackage } from "../../controlplane/grpc_service.ts";
-import { type ControlPlane, startControlPlane } from "../../controlplane/server.ts";
 import { spawnControlPlane } from "../support/helpers.ts";
-
-const pkg = protoPackage();
-
-// deno-lint-ignore no-explicit-any
-type Reply = any;
-interface Client {
-  call(method: string, request: unknown): Promise<Reply>;
-  close(): void;
-}
-
-function client(service: "v1" | "legacy", port: number): Client {
-  const Ctor = service === "v1" ? pkg.flowctl.v1.ControlPlaneService : pkg.flowctl.ControlPlane;
-  const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  return {
-    call: (method, request) =>
-      new Promise((resolve, reject) => c[method](request, (err: Error | null, reply: Reply) => (err ? reject(err) : resolve(reply)))),
-    close: () => c.close(),
-  };
-}
-
-async function withControlPlane(
-  fn: (cp: ControlPlane, dir: string) => Promise<void>,
-  options: { ttlMs?: number; sweepMs?: number; dir?: string } = {},
-) {
-  const dir = options.dir ?? await Deno.makeTempDir();
-  const logs: string[] = [];
-  const cp = await startControlPlane({
-    address: "127.0.0.1",
-    port: 0,
-    httpPort: 0,
-    db: `${dir}/registry.db`,
-    heartbeatTtlMs: options.ttlMs ?? 30_000,
-    sweepIntervalMs: options.sweepMs ?? 10_000,
-    log: (line) => logs.push(line),
-  });
-  try {
-    await fn(cp, dir);
-  } finally {
-    await cp.close();
-    if (!options.dir) await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const code = (name: keyof typeof grpc.status) => (err: { code?: number }) => err.code === grpc.status[name];
+import { client, code, type Reply, withControlPlane } from "../support/controlplane_client.ts";
 
 Deno.test("control plane gRPC: register, heartbeat, status, discover, list, unregister (flowctl.v1)", () =>
   withControlPlane(async (cp) => {
@@ -111,19 +66,27 @@ Deno.test("control plane gRPC: bad requests get status codes and the server keep
     // A message over the size limit is refused by grpc-js before it reaches us.
     await assert.rejects(v1.call("RegisterComponent", { component: { id: "w", description: "d".repeat(5 << 20) } }), code("RESOURCE_EXHAUSTED"));
 
-    // Bytes that are not a protobuf message at all.
+    // Raw bytes: not a protobuf message at all, or strings that are not UTF-8 (proto3 requires it).
     const raw = new grpc.Client(`127.0.0.1:${cp.grpcPort}`, grpc.credentials.createInsecure());
-    const garbage = await new Promise<grpc.ServiceError>((resolve) =>
-      raw.makeUnaryRequest(
-        "/flowctl.v1.ControlPlaneService/RegisterComponent",
-        (b: Uint8Array) => Buffer.from(b),
-        (b: Buffer) => b,
-        new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12]),
-        (err) => resolve(err!),
-      )
+    const send = (path: string, bytes: number[]) =>
+      new Promise<grpc.ServiceError | null>((resolve) =>
+        raw.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, new Uint8Array(bytes), (err) => resolve(err))
+      );
+    const garbage = await send("/flowctl.v1.ControlPlaneService/RegisterComponent", [0xff, 0xff, 0xff, 0xff, 0x0f, 0x12]);
+    assert.deepEqual([garbage?.code, garbage?.details], [grpc.status.INVALID_ARGUMENT, "#536870911 has wire type 7, which no protobuf message uses here"]);
+    // RegisterRequest{component: {id: <ff fe>}}, then {component: {id: "ok", metadata: {<ff>: "v"}}}.
+    const badId = await send("/flowctl.v1.ControlPlaneService/RegisterComponent", [0x0a, 0x04, 0x0a, 0x02, 0xff, 0xfe]);
+    assert.deepEqual([badId?.code, badId?.details], [grpc.status.INVALID_ARGUMENT, "component.id is not valid UTF-8"]);
+    const badKey = await send(
+      "/flowctl.v1.ControlPlaneService/RegisterComponent",
+      [0x0a, 0x0c, 0x0a, 0x02, 0x6f, 0x6b, 0x4a, 0x06, 0x0a, 0x01, 0xff, 0x12, 0x01, 0x76],
     );
-    assert.notEqual(garbage.code, grpc.status.OK);
+    assert.deepEqual([badKey?.code, badKey?.details], [grpc.status.INVALID_ARGUMENT, "component.metadata.key is not valid UTF-8"]);
+    const legacyBad = await send("/flowctl.ControlPlane/Register", [0x0a, 0x01, 0x80]);
+    assert.deepEqual([legacyBad?.code, legacyBad?.details], [grpc.status.INVALID_ARGUMENT, "service_id is not valid UTF-8"]);
     raw.close();
+    const metrics = await (await fetch(`http://127.0.0.1:${cp.httpPort}/metrics`)).text();
+    assert.match(metrics, /^flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/RegisterComponent",code="INVALID_ARGUMENT"\} 4$/m);
 
     assert.deepEqual((await v1.call("ListComponents", { include_unhealthy: true })).components, []);
     await v1.call("RegisterComponent", { component: { id: "still-fine" } });
@@ -273,3 +236,85 @@ Deno.test("control plane: after kill -9, every acknowledged registration is stil
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("control plane: sizes are capped and long lists come in pages, so every reply stays under gRPC's 4 MiB", () =>
+  withControlPlane(async (cp) => {
+    const v1 = client("v1", cp.grpcPort);
+    // The reported case: five components of 256 metadata entries of 4,000 characters made every listing fail.
+    const huge = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`k${i}`, "v".repeat(4000)]));
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(v1.call("RegisterComponent", { component: { id: `huge${i}`, metadata: huge } }), code("RESOURCE_EXHAUSTED"));
+    }
+    // 40 components of 60,000 bytes each: 2.4 MB together, more than one page holds.
+    const ids = Array.from({ length: 40 }, (_, i) => `big${String(i).padStart(2, "0")}`);
+    const metadata = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`note${i}`, "x".repeat(4000)]));
+    for (const id of ids) await v1.call("RegisterComponent", { component: { id, metadata } });
+
+    const walk = async (method: string, request: Record<string, unknown>, id: (c: Reply) => string) => {
+      const pages: string[][] = [];
+      let token = "";
+      do {
+        const reply = await v1.call(method, { ...request, page_token: token });
+        pages.push(reply.components.map(id));
+        token = reply.next_page_token;
+      } while (token);
+      return pages;
+    };
+    const listed = await walk("ListComponents", {}, (c) => c.component.id);
+    assert(listed.length > 1, "more than one page");
+    assert.deepEqual(listed.flat(), ids);
+    assert.deepEqual((await walk("ListComponents", { page_size: 15 }, (c) => c.component.id)).map((p) => p.length), [15, 15, 10]);
+    assert.deepEqual((await walk("DiscoverComponents", {}, (c) => c.id)).flat(), ids);
+    await assert.rejects(v1.call("ListComponents", { page_token: "made-up" }), code("INVALID_ARGUMENT"));
+
+    const base = `http://127.0.0.1:${cp.httpPort}/api/services`;
+    const http: string[] = [];
+    let token = "";
+    do {
+      const page = await (await fetch(`${base}?page_token=${encodeURIComponent(token)}`)).json();
+      http.push(...page.services.map((s: Reply) => s.service_id));
+      token = page.next_page_token;
+    } while (token);
+    assert.deepEqual(http, ids);
+    const bad = await fetch(`${base}?page_token=made-up`);
+    assert.deepEqual([bad.status, await bad.json()], [400, { error: "page_token is not one this server gave" }]);
+
+    // The legacy list has no paging in its protocol; these entries are small and fit.
+    const legacy = client("legacy", cp.grpcPort);
+    assert.equal((await legacy.call("ListServices", {})).services.length, 40);
+    // Runs of 1 MiB each: a list of five would pass 4 MiB, so it is refused with a way out.
+    for (let i = 0; i < 5; i++) await legacy.call("CreatePipelineRun", { run_id: `r${i}`, pipeline_name: "p", config_yaml: "y".repeat(1 << 20) });
+    await assert.rejects(
+      legacy.call("ListPipelineRuns", { limit: 5 }),
+      (err: grpc.ServiceError) => err.code === grpc.status.RESOURCE_EXHAUSTED && /over the 4194304 a gRPC client accepts by default; ask for less/.test(err.details),
+    );
+    assert.equal((await legacy.call("ListPipelineRuns", { limit: 3 })).runs.length, 3);
+    legacy.close();
+    v1.close();
+  }));
+
+Deno.test("control plane: keys named __proto__ or constructor stay data from request to reply", () =>
+  withControlPlane(async (cp) => {
+    const legacy = client("legacy", cp.grpcPort);
+    // JSON.parse makes __proto__ an own key, as a decoded message has it.
+    await legacy.call("Register", { service_id: "odd", metadata: JSON.parse('{"constructor":"c","__proto__":"p","name":"Odd"}') });
+    await legacy.call("Heartbeat", { service_id: "odd", metrics: JSON.parse('{"__proto__":3,"constructor":4}') });
+    const status = await legacy.call("GetServiceStatus", { service_id: "odd" });
+    assert.deepEqual(Object.entries(status.metrics).sort(), [["__proto__", 3], ["constructor", 4]]);
+    const v1 = client("v1", cp.grpcPort);
+    const seen = await v1.call("GetComponentStatus", { service_id: "odd" });
+    assert.equal(seen.component.name, "Odd");
+    assert.deepEqual(Object.entries(seen.component.metadata).sort(), [["__proto__", "p"], ["constructor", "c"], ["name", "Odd"]]);
+    const found = await v1.call("DiscoverComponents", { metadata_filters: JSON.parse('{"__proto__":"p"}') });
+    assert.deepEqual(found.components.map((c: Reply) => c.id), ["odd"]);
+
+    await legacy.call("CreatePipelineRun", { run_id: "r", pipeline_name: "p" });
+    const updated = await legacy.call("UpdatePipelineRun", {
+      run_id: "r",
+      metrics: { component_metrics: JSON.parse('{"__proto__":{"events_in":4}}') },
+    });
+    assert.deepEqual(Object.keys(updated.metrics.component_metrics), ["__proto__"]);
+    assert.equal(Object.getOwnPropertyDescriptor(updated.metrics.component_metrics, "__proto__")?.value.events_in, 4);
+    legacy.close();
+    v1.close();
+  }));
