@@ -1,7 +1,7 @@
 /**
  * Property tests: fast-check mutates every fixture and real pipeline (see
- * mutations.ts) and checks the invariants of invariants.ts at the library and
- * CLI entry points, target options too, and that the work of checking a file
+ * mutations.ts) and checks the invariants of invariants.ts at the library,
+ * CLI and web service entry points, target options too, and that the work of checking a file
  * grows at most linearly with its size (counted in bytes CUE evaluates, not in
  * time: see scalable.ts). Every case that ever failed is kept in
  * regressions/ and replayed first.
@@ -18,7 +18,7 @@ import fc from "fast-check";
 import { defaultRegistry, parseOptionText } from "../../generators/mod.ts";
 import { translate } from "../../translate/translate.ts";
 import { cue } from "../support/helpers.ts";
-import { checkCli, checkDiagnostics, checkLibrary } from "./invariants.ts";
+import { checkCli, checkDiagnostics, checkLibrary, checkService } from "./invariants.ts";
 import { applyMutation, type FuzzInput, loadSeeds, mutation } from "./mutations.ts";
 import { hostileString } from "./hostile_values.ts";
 import { cueWork, SCALABLE } from "./scalable.ts";
@@ -60,6 +60,7 @@ Deno.test("fuzz: every case found so far (regressions/) keeps every invariant", 
     try {
       const { valid } = await checkLibrary(input);
       await checkCli(input, valid);
+      await checkService(input);
     } catch (err) {
       throw new Error(`tests/fuzz/regressions/${name}: ${(err as Error).message}`);
     }
@@ -81,13 +82,14 @@ Deno.test("fuzz: mutated pipelines, through the library and every target", async
   );
 });
 
-Deno.test("fuzz: mutated pipelines, through the CLI", async () => {
+Deno.test("fuzz: mutated pipelines, through the CLI and the web service", async () => {
   await holds(
     fc.asyncProperty(mutation(seeds.length), async (m) => {
       const input = applyMutation(seeds, m);
       const stdin = { ...input, name: "<stdin>" };
       const { valid } = await checkLibrary(stdin);
       await checkCli(stdin, valid);
+      await checkService(input);
     }),
     (m) => applyMutation(seeds, m),
     Math.ceil(RUNS / 4),

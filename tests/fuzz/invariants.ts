@@ -17,6 +17,7 @@ import { composeErrors } from "../support/compose_schema.ts";
 import { kubernetesErrors } from "../support/kubernetes_check.ts";
 import { nomadErrors, parsedJob } from "../support/nomad_check.ts";
 import { runCli } from "../support/memory_io.ts";
+import { createHandler } from "../../service/handler.ts";
 import { checkComposeValues, checkKubernetesValues, checkLocalValues, checkNomadJob } from "../support/round_trip.ts";
 import type { FuzzInput } from "./mutations.ts";
 
@@ -101,4 +102,24 @@ export async function checkCli(input: FuzzInput, valid: boolean): Promise<void> 
   assert([0, 1].includes(t.code), `translate exit ${t.code}: ${t.stderr}`);
   assert.equal(t.written.size, t.code === 0 ? 1 : 0, "-o writes all or nothing");
   assert.doesNotMatch(t.stderr, /internal error|E_INTERNAL|\n\s+at /, "no internal error, no stack trace");
+}
+
+let handler: ((request: Request) => Promise<Response>) | undefined;
+
+/** The web service's handler: 200 or 422 with JSON whose diagnostics keep the rules above, never a 500. */
+export async function checkService(input: FuzzInput): Promise<void> {
+  handler ??= createHandler({ cue: await cue(), registry });
+  // JSON carries text, so bytes that are not UTF-8 arrive as U+FFFD, as from any client.
+  const source = new TextDecoder().decode(input.bytes);
+  const asText = { name: input.name, bytes: new TextEncoder().encode(source) };
+  for (const [route, target] of [["validate", undefined], ...TARGETS.map((t) => ["translate", t])]) {
+    const response = await handler(new Request(`http://flowctl.test/v1/${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ source, filename: input.name, target }),
+    }));
+    assert([200, 422].includes(response.status), `${route} ${target ?? ""}: HTTP ${response.status}: ${await response.clone().text()}`);
+    const body = await response.json();
+    checkDiagnostics(body.diagnostics, asText);
+  }
 }
