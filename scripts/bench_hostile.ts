@@ -5,6 +5,7 @@
  */
 import type { CueEngine } from "../compiler/cue.ts";
 import { validate } from "../translate/compile.ts";
+import { generatedPipeline } from "./generated_pipeline.ts";
 
 const MIB = 1024 * 1024;
 const HEAD = "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: p}\n";
@@ -45,6 +46,10 @@ export const HOSTILE_CASES: readonly { name: string; text: () => string | Uint8A
   {
     name: "a megabyte of valid components",
     text: () => fill(`${HEAD}spec:\n  sources:\n    - {id: c0, image: i}\n  processors:\n`, (i) => `    - {id: c${i + 1}, image: i, inputs: [c${i}], env: {A: "${i}"}}\n`, MIB),
+  },
+  {
+    name: "the largest file accepted (1,000 components, 880 KB of text)",
+    text: () => generatedPipeline(1000).replace("\nspec:\n", `\nspec:\n  description: "${"x".repeat(880_000)}"\n`),
   },
   {
     // 1,400 components of 7 values each: just under the 10,000 values a file may hold.
