@@ -5,11 +5,19 @@
  */
 import { atPlace, type Diagnostic, diagnostic } from "../../compiler/diagnostics.ts";
 import type { ComponentIR, PipelineIR, ResourceListIR } from "../../compiler/ir.ts";
-import type { Generator, GeneratorResult } from "../generator.ts";
+import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import { commentLines } from "../shared/comments.ts";
 import { compact } from "../shared/compact.ts";
-import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand, reservedNames } from "../shared/control_plane.ts";
+import {
+  CONTROL_PLANE_DATA,
+  CONTROL_PLANE_HTTP_PORT,
+  CONTROL_PLANE_NAME,
+  controlPlaneCommand,
+  helperImage,
+  reservedNames,
+  runsFlowctlImage,
+} from "../shared/control_plane.ts";
 import { valuesOf } from "../shared/entries.ts";
 import { commandOnly } from "../shared/images.ts";
 import { assignNames } from "../shared/naming.ts";
@@ -37,8 +45,10 @@ const fidelity: Fidelity = {
     config: NOT_PASSED.config,
   },
   controlPlane: {
-    enabled: used("the service `flowctl-control-plane`; `false` leaves it out and sets no FLOWCTL_* env"),
-    image: used("its `image`"),
+    enabled: used(
+      "the service `flowctl-control-plane`, its HTTP port published on 127.0.0.1 and, with flowctl's image, its health check; `false` leaves it out and sets no FLOWCTL_* env",
+    ),
+    image: used("its `image`; flowctl's (from any registry) also runs the `-ready` probes"),
     command: used("its `command`"),
     port: used("its `--port` and every component's `FLOWCTL_ENDPOINT=flowctl-control-plane:<port>`"),
     heartbeatInterval: used("every component's `FLOWCTL_HEARTBEAT_INTERVAL`"),
@@ -50,7 +60,7 @@ const fidelity: Fidelity = {
     command: used("`entrypoint`"),
     args: used("`command`"),
     inputs: used(
-      "`depends_on` (`condition: service_healthy` when the upstream has a health check, else `service_started`) and `FLOWCTL_INPUTS`, `FLOWCTL_INPUT_<ID>` as `<service>:<port>`",
+      "`depends_on` (on the upstream's `-ready` probe, `service_completed_successfully`, when it has a health check, else `service_started`) and `FLOWCTL_INPUTS`, `FLOWCTL_INPUT_<ID>` as `<service>:<port>`",
     ),
     dependsOn: used("`depends_on`"),
     env: used(
@@ -58,7 +68,9 @@ const fidelity: Fidelity = {
     ),
     ports: used("published (`\"host:container[/udp]\"`) when `hostPort` is given; the first one is the serving port"),
     volumes: used("named volumes (declared at the top level) or binds of host paths; `readonly` → `:ro`"),
-    health: used("`healthcheck` running `wget` against `http://127.0.0.1:<port><path>` (the image needs `wget`)"),
+    health: used(
+      "a one-shot service `<service>-ready` (flowctl's image, `wait http://<service>:<port><path>`, polling every 200 ms) that downstream services wait for: nothing is needed inside the component's image",
+    ),
     replicas: partly("`deploy.replicas`", "above 1 with a published hostPort, only one replica can bind it (W_TARGET_DROPPED)"),
     resources: used("`deploy.resources.limits` / `reservations` (`250m` → `cpus: \"0.25\"`, `512Mi` → `512m`)"),
     restartPolicy: used("`restart` (default `unless-stopped`)"),
@@ -72,8 +84,24 @@ const fidelity: Fidelity = {
 export const dockerCompose: Generator = {
   name: "docker-compose",
   aliases: ["compose", "docker"],
-  description: "a Compose Specification file for docker compose",
+  description: "a Compose Specification file for docker compose (v2)",
   fidelity,
+  options: [
+    {
+      name: "control-plane-http-port",
+      type: "integer",
+      minimum: 0,
+      maximum: 65535,
+      description: "the port on 127.0.0.1 where the control plane's HTTP API (/health, /metrics, /api/services) is published; 0: one Docker picks",
+      default: 0,
+    },
+    {
+      name: "start-interval",
+      type: "duration",
+      description: "how often the control plane's health is checked while it starts (healthcheck start_interval); 0s leaves it out, for Docker Engine before 25",
+      default: "1s",
+    },
+  ],
   generate,
 };
 
@@ -85,17 +113,24 @@ interface Context {
   diagnostics: Diagnostic[];
 }
 
-function generate(ir: PipelineIR): GeneratorResult {
+/** The one-shot service that waits for a component's health endpoint: what others depend on. */
+const readyName = (service: string) => `${service}-ready`;
+
+function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const diagnostics: Diagnostic[] = [];
-  const assigned = assignNames(ir, "compose service", (id) => id.replace(/[^a-zA-Z0-9._-]/g, "-"), reservedNames(ir));
+  const rename = (id: string) => id.replace(/[^a-zA-Z0-9._-]/g, "-");
+  const reserved = reservedNames(ir);
+  // A probe's name must not be a component's either.
+  for (const c of ir.components) if (c.health) reserved.set(readyName(rename(c.id)), `the probe of "${c.id}"`);
+  const assigned = assignNames(ir, "compose service", rename, reserved);
   diagnostics.push(...assigned.diagnostics);
   const ctx: Context = { ir, names: assigned.names, byId: componentsById(ir), diagnostics };
 
   const services: Record<string, unknown> = {};
   const volumes = new Set<string>();
-  const comments: YamlComments = { top: ir.description === undefined ? [] : commentLines(ir.description), above: [] };
+  const comments: YamlComments = { top: [...header(ir), ...(ir.description === undefined ? [] : ["", ...commentLines(ir.description)])], above: [] };
   if (ir.controlPlane.enabled) {
-    services[CONTROL_PLANE_SERVICE] = controlPlaneService(ir);
+    services[CONTROL_PLANE_SERVICE] = controlPlaneService(ir, options);
     volumes.add(ir.controlPlane.storage);
     diagnostics.push(...flagsReplacedByCommand(ir.controlPlane, "docker-compose"));
   }
@@ -104,6 +139,7 @@ function generate(ir: PipelineIR): GeneratorResult {
     if (!unit) continue;
     const name = ctx.names.get(c.id)!;
     services[name] = unit.service;
+    if (c.health && c.replicas !== 0) services[readyName(name)] = readyService(ir, c, name);
     unit.volumes.forEach((v) => volumes.add(v));
     if (c.description !== undefined) comments.above!.push(["services", name, commentLines(c.description)]);
   }
@@ -113,16 +149,54 @@ function generate(ir: PipelineIR): GeneratorResult {
   return { files: [{ path: "docker-compose.yaml", content: toYaml(file, comments) }], diagnostics };
 }
 
-function controlPlaneService(ir: PipelineIR): Record<string, unknown> {
+/** What the file needs to run: said once, on top, rather than as a warning on every translate. */
+function header(ir: PipelineIR): string[] {
+  const lines = ["Run with Docker Compose v2 (docker compose up); Compose v1 (docker-compose 1.x) rejects the top-level name."];
+  if (ir.controlPlane.enabled && runsFlowctlImage(ir.controlPlane)) {
+    lines.push(`The control plane's HTTP API: docker compose port ${CONTROL_PLANE_SERVICE} ${CONTROL_PLANE_HTTP_PORT}`);
+  }
+  return lines;
+}
+
+function controlPlaneService(ir: PipelineIR, options: GeneratorOptions): Record<string, unknown> {
   const cp = ir.controlPlane;
+  const flowctl = runsFlowctlImage(cp);
+  const hostPort = Number(options["control-plane-http-port"]);
+  const startInterval = String(options["start-interval"]);
+  const seconds = (n: number) => `${n}s`;
   return compact({
     image: cp.image,
     command: controlPlaneCommand(cp),
+    // Loopback only: its API has no authentication, and a port Docker picks never clashes with another pipeline's.
+    ports: flowctl ? [`127.0.0.1:${hostPort || ""}:${CONTROL_PLANE_HTTP_PORT}`] : undefined,
     volumes: [`${cp.storage}:${CONTROL_PLANE_DATA}`],
+    // The test is the image's own (its `health` command): compose sets only when it runs.
+    healthcheck: flowctl
+      ? compact({
+        interval: seconds(cp.probe.intervalSeconds),
+        timeout: seconds(cp.probe.timeoutSeconds),
+        retries: cp.probe.retries,
+        start_period: seconds(cp.probe.startPeriodSeconds),
+        start_interval: /^0+(\.0+)?[a-z]*$/.test(startInterval) ? undefined : startInterval,
+      })
+      : undefined,
     labels: labels(ir, { "com.flowctl.component": "control-plane" }),
     networks: [NETWORK],
     restart: "unless-stopped",
   });
+}
+
+/** Waits, from flowctl's image, until the component's health endpoint answers 2xx, then exits 0. */
+function readyService(ir: PipelineIR, c: ComponentIR, name: string): Record<string, unknown> {
+  const health = c.health!;
+  return {
+    image: helperImage(ir.controlPlane),
+    command: ["wait", escape(`http://${name}:${health.port}${health.path}`)],
+    depends_on: { [name]: { condition: "service_started" } },
+    labels: labels(ir, { "com.flowctl.component": c.id, "com.flowctl.kind": "probe" }),
+    networks: [NETWORK],
+    restart: "no",
+  };
 }
 
 /** A component's service and the named volumes it uses; nothing when compose cannot run it. */
@@ -141,11 +215,15 @@ function componentService(c: ComponentIR, ctx: Context): { service: Record<strin
   diagnostics.push(...wired.diagnostics);
 
   const dependsOn: Record<string, { condition: string }> = {};
-  if (ir.controlPlane.enabled) dependsOn[CONTROL_PLANE_SERVICE] = { condition: "service_started" };
+  if (ir.controlPlane.enabled) {
+    dependsOn[CONTROL_PLANE_SERVICE] = { condition: runsFlowctlImage(ir.controlPlane) ? "service_healthy" : "service_started" };
+  }
   for (const id of [...c.inputs, ...c.dependsOn]) {
     const upstream = byId.get(id)!;
     if (!upstream.image) continue;
-    dependsOn[names.get(id)!] = { condition: upstream.health ? "service_healthy" : "service_started" };
+    const name = names.get(id)!;
+    if (upstream.health && upstream.replicas !== 0) dependsOn[readyName(name)] = { condition: "service_completed_successfully" };
+    else dependsOn[name] = { condition: "service_started" };
   }
   if ((c.replicas ?? 1) > 1 && c.ports.some((p) => p.hostPort !== undefined)) {
     diagnostics.push(diagnostic(
@@ -155,8 +233,6 @@ function componentService(c: ComponentIR, ctx: Context): { service: Record<strin
       "remove hostPort, or use one replica",
     ));
   }
-  const health = c.health;
-  const seconds = (n: number) => `${n}s`;
   return {
     volumes: c.volumes.filter((v) => !v.hostPath).map((v) => v.name),
     service: compact({
@@ -170,13 +246,6 @@ function componentService(c: ComponentIR, ctx: Context): { service: Record<strin
       // Host paths keep `$VAR`: compose expands them, as users of compose expect.
       volumes: c.volumes.map((v) => `${v.hostPath ?? v.name}:${v.mountPath}${v.readonly ? ":ro" : ""}`),
       depends_on: dependsOn,
-      healthcheck: health && {
-        test: ["CMD", "wget", "-q", "-O", "/dev/null", escape(`http://127.0.0.1:${health.port}${health.path}`)],
-        interval: seconds(health.intervalSeconds),
-        timeout: seconds(health.timeoutSeconds),
-        retries: health.retries,
-        start_period: seconds(health.startPeriodSeconds),
-      },
       deploy: deploy(c),
       labels: labels(ir, { "com.flowctl.component": c.id, "com.flowctl.kind": c.kind }),
       networks: [NETWORK],

@@ -12,6 +12,23 @@ export const CONTROL_PLANE_NAME = "flowctl-control-plane";
 /** Where the control plane keeps its registry inside its container. */
 export const CONTROL_PLANE_DATA = "/var/lib/flowctl";
 
+/** The bundled control plane's HTTP port (/health, /metrics, /api/services): its default, which the image keeps. */
+export const CONTROL_PLANE_HTTP_PORT = 8081;
+
+/**
+ * Whether the control plane runs flowctl's image as is, maybe from another
+ * registry (`registry.example.com/flowctl/control-plane:0.1.0`): then it has
+ * the image's health check and its `wait` and `health` commands.
+ */
+export function runsFlowctlImage(cp: ControlPlaneIR): boolean {
+  return !cp.command && /(^|\/)flowctl\/control-plane(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/.test(cp.image);
+}
+
+/** The image that carries flowctl's `wait` command: the pipeline's control-plane image when it is flowctl's, else the default. */
+export function helperImage(cp: ControlPlaneIR): string {
+  return runsFlowctlImage(cp) ? cp.image : CONTROL_PLANE_DEFAULTS.image;
+}
+
 /** The command that starts it: the user's (e.g. the Go image's `flowctl server`), else the bundled one's flags. */
 export function controlPlaneCommand(cp: ControlPlaneIR, dataDir = CONTROL_PLANE_DATA): string[] {
   return cp.command ?? [

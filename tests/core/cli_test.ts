@@ -10,7 +10,7 @@ function run(args: string[], files: Record<string, string | Uint8Array> = {}, st
 Deno.test("cli: translate prints one compose file on stdout and exits 0", async () => {
   const r = await run(["translate", "-f", "fixtures/linear.yaml"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^name: linear\nservices:\n/);
+  assert.match(r.stdout, /^# Run with Docker Compose v2[^\n]*\n(#[^\n]*\n)*\nname: linear\nservices:\n/);
   assert.equal(r.stderr, "");
 });
 
