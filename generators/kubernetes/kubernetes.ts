@@ -12,7 +12,14 @@ import type { Generator, GeneratorOptions, GeneratorResult, OutputFile } from ".
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import { commentLines } from "../shared/comments.ts";
 import { compact } from "../shared/compact.ts";
-import { CONTROL_PLANE_DATA, CONTROL_PLANE_NAME, controlPlaneCommand, reservedNames } from "../shared/control_plane.ts";
+import {
+  CONTROL_PLANE_DATA,
+  CONTROL_PLANE_HTTP_PORT,
+  CONTROL_PLANE_NAME,
+  controlPlaneCommand,
+  reservedNames,
+  runsFlowctlImage,
+} from "../shared/control_plane.ts";
 import { hostPathProblem } from "../shared/host_paths.ts";
 import { commandOnly } from "../shared/images.ts";
 import { listeners } from "../shared/listeners.ts";
@@ -32,9 +39,9 @@ const fidelity: Fidelity = {
   },
   controlPlane: {
     enabled: used("a Deployment, Service and claim named `flowctl-control-plane`; `false` leaves them out and sets no FLOWCTL_* env"),
-    image: used("its container `image`"),
+    image: used("its container `image`; flowctl's (from any registry) also serves HTTP on port `http` (8081), which the readiness probe asks for /health"),
     command: used("its container `args`"),
-    port: used("its container and Service port, its readiness probe, and `FLOWCTL_ENDPOINT`"),
+    port: used("its container and Service port (`grpc`), and `FLOWCTL_ENDPOINT`; without flowctl's image, the readiness probe"),
     heartbeatInterval: used("every component's `FLOWCTL_HEARTBEAT_INTERVAL`"),
     heartbeatTTL: partly("its `--heartbeat-ttl`", "a `command` of your own replaces the flags (W_TARGET_DROPPED)"),
     storage: used("the PersistentVolumeClaim mounted at /var/lib/flowctl"),
@@ -203,8 +210,11 @@ function controlPlaneObjects(ctx: Context): K8sObject[] {
   const cp = ctx.ir.controlPlane;
   const labels = ctx.labelsFor(CONTROL_PLANE_NAME, "control-plane");
   const claim = ctx.claimFor(cp.storage);
+  // flowctl's image also serves HTTP (/health, /api/services): probed there, and reachable through the Service.
+  const http = runsFlowctlImage(cp);
+  const ports: ServicePort[] = [{ name: "grpc", port: cp.port, protocol: "TCP" }, ...(http ? [{ name: "http", port: CONTROL_PLANE_HTTP_PORT, protocol: "TCP" as const }] : [])];
   return [
-    service(ctx.meta(CONTROL_PLANE_NAME, labels), ctx.selectorFor(CONTROL_PLANE_NAME), [{ name: "grpc", port: cp.port, protocol: "TCP" }]),
+    service(ctx.meta(CONTROL_PLANE_NAME, labels), ctx.selectorFor(CONTROL_PLANE_NAME), ports),
     deployment(ctx.meta(CONTROL_PLANE_NAME, labels), ctx.selectorFor(CONTROL_PLANE_NAME), 1, {
       // One writer for the registry file: never two pods at once on the claim.
       strategy: { type: "Recreate" },
@@ -212,8 +222,10 @@ function controlPlaneObjects(ctx: Context): K8sObject[] {
         name: "control-plane",
         image: cp.image,
         args: controlPlaneCommand(cp).map(literal),
-        ports: [{ name: "grpc", containerPort: cp.port }],
-        readinessProbe: { tcpSocket: { port: cp.port }, periodSeconds: cp.probe.intervalSeconds },
+        ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
+        readinessProbe: http
+          ? { httpGet: { path: "/health", port: "http" }, periodSeconds: cp.probe.intervalSeconds }
+          : { tcpSocket: { port: cp.port }, periodSeconds: cp.probe.intervalSeconds },
         volumeMounts: [{ name: "data", mountPath: CONTROL_PLANE_DATA }],
       },
       volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }],

@@ -18,9 +18,10 @@ const MAY_USE: Record<string, string[]> = {
   "translate": ["translate", "generators", "compiler", "schemas"],
   "controlplane": ["controlplane"],
   "service": ["service", "translate", "generators", "compiler", "schemas"],
+  "deploy": ["deploy", "generators", "compiler", "schemas"],
   "playground": ["playground", "compiler"],
-  "cli": ["cli", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
-  "host": ["host", "cli", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
+  "cli": ["cli", "deploy", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
+  "host": ["host", "cli", "deploy", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
 };
 /** Entry points: the library (mod.ts, and its npm and browser builds, which re-export it), the CLI, the service. */
 const ENTRY_FILES = ["mod.ts", "cli.ts", "server.ts", "host/node.ts", "host/browser.ts"];

@@ -1,0 +1,88 @@
+/** The engine commands apply, delete and status run, worked out from a target's files (no engine runs here). */
+import assert from "node:assert/strict";
+import { deployment, type DeployRequest } from "../../deploy/mod.ts";
+import { compile } from "../../translate/compile.ts";
+import { defaultRegistry } from "../../generators/mod.ts";
+import type { GeneratorOptions } from "../../generators/generator.ts";
+import { cue, ROOT } from "../support/helpers.ts";
+
+const registry = defaultRegistry();
+
+async function request(fixture: string, target: string, options: GeneratorOptions = {}, extra: Partial<DeployRequest> = {}): Promise<DeployRequest> {
+  const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
+  const result = compile(text, { filename: fixture, cue: await cue(), target, registry, generatorOptions: options });
+  assert.equal(result.files.length > 0, true, result.diagnostics.map((d) => d.message).join("\n"));
+  return {
+    ir: result.pipelines[0],
+    files: result.files,
+    dir: `/state/${target}/p`,
+    volumes: false,
+    timeoutSeconds: 300,
+    pipelineFile: `fixtures/${fixture}`,
+    flowctl: ["/bin/flowctl"],
+    optionArgs: [],
+    options,
+    ...extra,
+  };
+}
+
+const argvs = (steps: { kind: string; argv?: string[] }[]) => steps.map((s) => s.argv ?? [s.kind]);
+
+Deno.test("deploy: docker-compose applies with up --wait under the file's project name, and deletes volumes only when asked", async () => {
+  const d = deployment("docker-compose", await request("fan_out.yaml", "docker-compose"))!;
+  const compose = ["docker", "compose", "--project-name", "ledger-fanout", "--file", "/state/docker-compose/p/docker-compose.yaml"];
+  assert.deepEqual(argvs(d.preflight), [["docker", "compose", "version", "--short"], ["docker", "version", "--format", "{{.Server.APIVersion}}"]]);
+  assert.deepEqual(d.apply.map((s) => s.kind === "image" ? ["image", s.image] : s.kind === "run" ? s.argv : [s.kind]), [
+    ["image", "flowctl/control-plane:0.1.0"],
+    [...compose, "up", "--detach", "--wait", "--wait-timeout", "300", "--remove-orphans"],
+  ]);
+  assert.deepEqual(argvs(d.delete), [[...compose, "down", "--remove-orphans"]]);
+  const withVolumes = deployment("docker-compose", await request("fan_out.yaml", "docker-compose", {}, { volumes: true }))!;
+  assert.deepEqual(argvs(withVolumes.delete), [[...compose, "down", "--remove-orphans", "--volumes"]]);
+  assert.deepEqual(argvs(d.status), [[...compose, "ps", "--all"]]);
+  assert.equal(d.controlPlane.kind, "port-of");
+  if (d.controlPlane.kind === "port-of") assert.deepEqual(d.controlPlane.command.argv, [...compose, "port", "flowctl-control-plane", "8081"]);
+});
+
+Deno.test("deploy: a control plane that is not flowctl's image is neither built nor asked", async () => {
+  const d = deployment("docker-compose", await request("control_plane_go.yaml", "docker-compose"))!;
+  assert.equal(d.apply.some((s) => s.kind === "image"), false);
+  assert.equal(d.controlPlane.kind, "none");
+});
+
+Deno.test("deploy: kubernetes applies the folder with pruning by the pipeline's labels, waits for every Deployment, and deletes by the same labels", async () => {
+  const d = deployment("kubernetes", await request("fan_out.yaml", "kubernetes", { namespace: "data" }))!;
+  const selector = "app.kubernetes.io/managed-by=flowctl,app.kubernetes.io/part-of=ledger-fanout";
+  assert.deepEqual(argvs(d.apply), [
+    [
+      "kubectl", "apply", "--filename", "/state/kubernetes/p", "--prune", "--selector", selector,
+      "--prune-allowlist=core/v1/Service", "--prune-allowlist=apps/v1/Deployment", "--prune-allowlist=core/v1/PersistentVolumeClaim",
+    ],
+    ["kubectl", "wait", "--namespace", "data", "--for=condition=Available", "deployment", "--selector", selector, "--timeout=300s"],
+  ]);
+  assert.deepEqual(argvs(d.delete), [["kubectl", "delete", "--namespace", "data", "deployment,service", "--selector", selector, "--ignore-not-found", "--wait"]]);
+  assert.deepEqual(d.controlPlane.kind === "raw" && d.controlPlane.command.argv, [
+    "kubectl", "get", "--raw", "/api/v1/namespaces/data/services/flowctl-control-plane:8081/proxy/api/services",
+  ]);
+});
+
+Deno.test("deploy: nomad runs the job file and stops and shows the job in its own region and namespace", async () => {
+  const d = deployment("nomad", await request("commands.yaml", "nomad", { region: "eu", namespace: "pipelines" }))!;
+  assert.deepEqual(argvs(d.apply), [["nomad", "job", "run", "/state/nomad/p/commands.nomad.hcl"]]);
+  assert.deepEqual(argvs(d.delete), [["nomad", "job", "stop", "-region=eu", "-namespace=pipelines", "-purge", "commands"]]);
+  assert.deepEqual(argvs(d.status), [["nomad", "job", "status", "-region=eu", "-namespace=pipelines", "commands"]]);
+});
+
+Deno.test("deploy: local runs flowctl run in the background, with its logs, store and pid in the state folder", async () => {
+  const d = deployment("local", await request("commands.yaml", "local", {}, { optionArgs: ["--max-restarts", "2"] }))!;
+  assert.deepEqual(d.apply, [{
+    kind: "detach",
+    argv: ["/bin/flowctl", "run", "--log-dir", "/state/local/p/logs", "--state-dir", "/state/local/p/state", "--max-restarts", "2", "fixtures/commands.yaml"],
+    env: {},
+    pidFile: "/state/local/p/run.pid",
+    logFile: "/state/local/p/run.log",
+    purpose: "run the pipeline in the background with flowctl run",
+  }]);
+  assert.deepEqual(d.delete.map((s) => s.kind), ["stop"]);
+  assert.deepEqual(d.controlPlane, { kind: "url", url: "http://127.0.0.1:8081/api/services" });
+});
