@@ -10,7 +10,7 @@ import { dnsLabel } from "../../compiler/format.ts";
 import { defaultRegistry } from "../../generators/mod.ts";
 import { nanos } from "../../generators/shared/duration.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
-import { nomadErrors, parsedJob } from "../support/nomad_check.ts";
+import { nomadErrors, parsedJob, startsTemplate } from "../support/nomad_check.ts";
 import { checkNomadJob } from "../support/round_trip.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -105,6 +105,11 @@ Deno.test("nomad: the block table catches what it should (a checker that cannot 
   assert.match((await nomadErrors("count.hcl", good.replace('group "g" {', 'group "g" {\n    count = "three"'))).join(), /expected \*int/);
   assert.match((await nomadErrors("syntax.hcl", good.replace('"x"', '"x'))).join(), /HCL/);
   assert.match((await nomadErrors("port.hcl", good.replace('image = "x"', 'image = "x"\n        ports = ["nope"]'))).join(), /no network port/);
+});
+
+Deno.test("nomad: the template check reads escapes as HCL does ($$${ is a $ and an escape)", () => {
+  for (const literal of ["$${x}", "$$${x}", "%%{ y }", "a$", "b%", "$$$$${z}", "$$$${x}", "$ {x}"]) assert.equal(startsTemplate(literal), false, literal);
+  for (const template of ["${x}", "%{ if }", "a$${x}${y}", "$$%{ if }"]) assert.equal(startsTemplate(template), true, template);
 });
 
 Deno.test("nomad: options reach the job (datacenters, region, namespace, raw_exec, CPU factor, consul)", async () => {

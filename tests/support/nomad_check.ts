@@ -40,14 +40,27 @@ export function unescapeHcl(value: Any): Any {
  */
 export function unescapedTemplates(value: Any, path = ""): string[] {
   if (typeof value === "string") {
-    // Take out the escapes (leftmost first, as HCL's scanner does); what is left starts template syntax.
-    const rest = value.replaceAll("$${", "").replaceAll("%%{", "");
-    return rest.includes("${") || rest.includes("%{") ? [`${path}: ${JSON.stringify(value)} holds HCL template syntax`] : [];
+    return startsTemplate(value) ? [`${path}: ${JSON.stringify(value)} holds HCL template syntax`] : [];
   }
   if (value && typeof value === "object") {
     return Object.entries(value).flatMap(([k, v]) => unescapedTemplates(v, `${path}.${k}`));
   }
   return [];
+}
+
+/**
+ * Scans left to right as HCL's scanner does: `$${` and `%%{` are literal
+ * text and skipped whole, so in `$$${` only the last three characters are the
+ * escape and the first `$` is plain text (deleting escapes would instead join
+ * that `$` to the `{` after them).
+ */
+export function startsTemplate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const rest = text.slice(i, i + 3);
+    if (rest === "$${" || rest === "%%{") i += 2;
+    else if (rest.startsWith("${") || rest.startsWith("%{")) return true;
+  }
+  return false;
 }
 
 /** Parses a jobspec; throws with the parser's file:line,col message when it is not HCL, or when it interpolates. */
