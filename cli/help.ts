@@ -7,9 +7,11 @@ export const HELP = {
 
 Usage:
   flowctl validate [--format text|json] FILE...
-  flowctl translate -f FILE [-t TARGET] [-o DIR [--check]] [--format text|json]
+  flowctl translate -f FILE [-o TARGET] [--output-dir DIR [--check] | --to-file FILE]
+                    [--prefix P] [--registry R] [--format text|json]
   flowctl run [OPTIONS] FILE
   flowctl controlplane [--port 8080] [--http-port 8081] [--db PATH | --in-memory]
+  flowctl server [--port 8080] [--db-path PATH | --no-persistence]
   flowctl --version
 
 Commands:
@@ -18,6 +20,7 @@ Commands:
   run         run a pipeline on this machine (the local target, without writing it out)
   controlplane
               serve the control plane that components register with
+  server      the same, with the Go flowctl server's flag names
 
 FILE may be - to read standard input. Run 'flowctl COMMAND --help' for a command's options.
 Exit codes: 0 ok, 1 invalid input, 2 usage error, 70 a bug in flowctl (please report it).
@@ -72,23 +75,36 @@ Options:
 
 export function translateHelp(registry: GeneratorRegistry): string {
   const lines = [
-    "Usage: flowctl translate -f FILE [-t TARGET[,TARGET...]|all] [-o DIR] [--format text|json] [TARGET OPTIONS]",
+    "Usage: flowctl translate -f FILE [-o TARGET[,TARGET...]|all] [--output-dir DIR [--check] | --to-file FILE]",
+    "                         [--prefix P] [--registry R] [--format text|json] [TARGET OPTIONS]",
     "",
-    "Generates a target's files from a pipeline file. Without -o, the output is printed on",
-    "standard output (Kubernetes objects as one multi-document stream); with -o, files are",
-    "written into DIR (DIR/<target>/ for several targets), and nothing is written when",
-    "there are errors.",
+    "Generates a target's files from a pipeline file. By default the output is printed on",
+    "standard output (Kubernetes objects as one multi-document stream); --to-file writes the",
+    "same into FILE; --output-dir writes the files into DIR (DIR/<target>/ for several",
+    "targets). Nothing is written when there are errors.",
     "",
     "Options:",
-    "  -f, --file FILE       the pipeline file (- for standard input)",
-    `  -t, --target TARGET   ${registry.names().join(", ")}, a comma-separated list, or all`,
-    "                        (default: spec.driver, else docker-compose)",
-    "  -o, --output DIR      write the files into DIR",
-    "  --check               write nothing; compare DIR with what would be written, print a",
-    "                        unified diff, exit 1 when files are missing, changed or extra",
-    '  --format text|json    json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
-    "  -h, --help            show this help",
+    "  -f, --file FILE         the pipeline file (- for standard input)",
+    `  -o, --output TARGET     ${registry.names().join(", ")}, an alias such as k8s,`,
+    "                          a comma-separated list, or all (default: spec.driver, else",
+    "                          docker-compose)",
+    "  -t, --target TARGET     the same as -o",
+    "  --output-dir DIR        write the files into DIR",
+    "  --to-file FILE          write the output into FILE instead of standard output",
+    "  --check                 with --output-dir: write nothing; compare DIR with what would be",
+    "                          written, print a unified diff, exit 1 when files are missing,",
+    "                          changed or extra",
+    "  --prefix P              start the names of what the output creates with P- (below)",
+    "  --registry R            take images named without a '/' (postgres:16) from R: R/IMAGE",
+    '  --format text|json      json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
+    "  -h, --help              show this help",
+    "",
+    "What --prefix changes:",
   ];
+  for (const name of registry.names()) {
+    const how = registry.get(name)!.prefix;
+    lines.push(`  ${name.padEnd(16)}${how === undefined ? "nothing: this target takes no prefix" : how.replaceAll("`", "")}`);
+  }
   for (const name of registry.names()) {
     const g = registry.get(name)!;
     if (!g.options?.length) continue;
