@@ -71,6 +71,30 @@ Options:
   --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
   -h, --help                show this help
 `,
+  server: `Usage: flowctl server [OPTIONS]
+
+The control plane of flowctl controlplane, under the Go flowctl server's
+command and flag names. Components register and heartbeat over gRPC;
+operators read /health, /metrics and /api/services over HTTP. Stops on
+Ctrl-C or SIGTERM.
+
+Options:
+  --address ADDR            listen address (default: 0.0.0.0)
+  --port PORT               gRPC port, 0 for any free one (default: 8080)
+  --heartbeat-ttl DURATION  silence after which a component is unhealthy (default: 30s)
+  --janitor-interval DURATION
+                            how often silence is checked (default: 10s, or a
+                            third of the TTL when that is shorter)
+  --db-path PATH            the store's file, SQLite (default: ~/.flowctl/registry.db;
+                            the Go server's BoltDB file is not read, and is refused
+                            if named here)
+  --no-persistence          keep nothing across restarts
+  --http-port PORT|off      HTTP port for operators (default: 8081; the Go server has none)
+  --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
+  -h, --help                show this help
+
+TLS (--tls-cert, --tls-key, --tls-ca-cert) is not supported yet.
+`,
 };
 
 export function translateHelp(registry: GeneratorRegistry): string {

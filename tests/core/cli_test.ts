@@ -148,20 +148,29 @@ Deno.test("cli: a missing file is an input error (exit 1) without a stack trace"
 });
 
 Deno.test("cli: --help and --version exit 0", async () => {
-  for (const args of [["--help"], ["translate", "--help"], ["validate", "-h"], ["run", "--help"], ["controlplane", "--help"], ["--version"]]) {
+  for (const args of [["--help"], ["translate", "--help"], ["validate", "-h"], ["run", "--help"], ["controlplane", "--help"], ["server", "--help"], ["--version"]]) {
     const r = await run(args);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /flowctl|Usage/);
   }
 });
 
-Deno.test("cli: controlplane and run reject bad options as usage errors (exit 2)", async () => {
+Deno.test("cli: controlplane, server and run reject bad options as usage errors (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
     [["controlplane", "--port", "http"], /--port needs a port number 0-65535, not "http"/],
     [["controlplane", "--port", "70000"], /--port needs a port number/],
     [["controlplane", "--heartbeat-ttl", "soon"], /--heartbeat-ttl needs a duration such as 30s or 1m, not "soon"/],
     [["controlplane", "--db", "x.db", "--in-memory"], /use --db PATH or --in-memory, not both/],
     [["controlplane", "extra"], /controlplane takes no arguments/],
+    [["server", "--tls-cert", "c.pem"], /^flowctl: --tls-cert is not supported yet: flowctl server serves gRPC without TLS; leave the TLS flags out/],
+    [["server", "--tls-key=k.pem"], /--tls-key is not supported yet/],
+    [["server", "--port", "9090", "--tls-ca-cert", "ca.pem"], /--tls-ca-cert is not supported yet/],
+    [["server", "--db-path", "x.db", "--no-persistence"], /use --db-path PATH or --no-persistence, not both/],
+    [["server"], /HOME is not set: give --db-path PATH or --no-persistence/],
+    [["server", "--db", "x.db"], /unknown option "--db"/],
+    [["server", "--janitor-interval", "soon"], /--janitor-interval needs a duration such as 30s or 1m, not "soon"/],
+    [["server", "--port", "http"], /--port needs a port number 0-65535, not "http"/],
+    [["server", "extra"], /server takes no arguments, not "extra"/],
     [["run"], /run needs one FILE/],
     [["run", "--max-restarts", "many", "fixtures/commands.yaml"], /--max-restarts needs an integer from 0 to 1000, not "many"/],
     [["run", "--namespace", "x", "fixtures/commands.yaml"], /unknown option "--namespace"/],
@@ -225,4 +234,14 @@ Deno.test("cli: a file that is not UTF-8 is E_SYNTAX at the offending byte (exit
     assert.match(r.stderr, /^latin1\.yaml:3:22 error E_SYNTAX: byte 0xE9 is not UTF-8/m);
     assert.equal(r.stdout, "");
   }
+});
+
+Deno.test("cli: server --help lists the Go server's flag names and says TLS is not supported yet", async () => {
+  const r = await run(["server", "--help"]);
+  assert.equal(r.code, 0);
+  for (const flag of ["--port PORT", "--address ADDR", "--heartbeat-ttl", "--janitor-interval", "--db-path PATH", "--no-persistence"]) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+  assert.match(r.stdout, /TLS \(--tls-cert, --tls-key, --tls-ca-cert\) is not supported yet/);
+  assert.match((await run(["--help"])).stdout, /^ {2}flowctl server \[--port 8080\]/m);
 });
