@@ -55,6 +55,7 @@ export {
   type ValidateOptions,
   type ValidateResult,
 } from "./translate/compile.ts";
+export { type PrefixAndRegistry, withRegistry } from "./translate/prefix_registry.ts";
 export { type Drift, drift } from "./translate/drift.ts";
 export { type CueEngine, createCueEngine } from "./compiler/cue.ts";
 export {

@@ -1,7 +1,8 @@
 /**
  * `flowctl controlplane`: serves the control plane that components register
  * with, until Ctrl-C or SIGTERM. The control plane's modules (sockets, gRPC)
- * are loaded only when a command needs them.
+ * are loaded only when a command needs them. `flowctl server` is the same
+ * command with the Go flowctl's flag names (server.ts).
  */
 import type { ControlPlane, ControlPlaneOptions } from "../controlplane/server.ts";
 import { EXIT, InputError, onDisk, UsageError } from "./errors.ts";
@@ -9,8 +10,22 @@ import { durationFlag, parseFlags, portFlag } from "./flags.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 
-export async function runControlPlaneCommand(args: string[], io: Io): Promise<number> {
-  const flags = parseFlags(args, {
+/** One spelling of the command's flags: each flag's setting, and the names its messages use. */
+export interface ControlPlaneFlags {
+  command: string;
+  /** Flag → setting: address, port, httpPort, ttl, sweep, db, advertise. */
+  values: Record<string, string>;
+  /** Flag → setting: inMemory. */
+  booleans: Record<string, string>;
+  /** The flags of the store's path and of no store, as messages name them. */
+  dbFlag: string;
+  inMemoryFlag: string;
+  help: string;
+}
+
+export const CONTROLPLANE_FLAGS: ControlPlaneFlags = {
+  command: "controlplane",
+  values: {
     "--address": "address",
     "--port": "port",
     "--http-port": "httpPort",
@@ -18,40 +33,50 @@ export async function runControlPlaneCommand(args: string[], io: Io): Promise<nu
     "--janitor-interval": "sweep",
     "--db": "db",
     "--advertise": "advertise",
-  }, { "--in-memory": "inMemory" });
+  },
+  booleans: { "--in-memory": "inMemory" },
+  dbFlag: "--db",
+  inMemoryFlag: "--in-memory",
+  help: HELP.controlplane,
+};
+
+export async function runControlPlaneCommand(args: string[], io: Io, spelling: ControlPlaneFlags = CONTROLPLANE_FLAGS): Promise<number> {
+  const { command, dbFlag, inMemoryFlag } = spelling;
+  const flags = parseFlags(args, spelling.values, spelling.booleans);
   if (flags.help) {
-    io.stdout(HELP.controlplane);
+    io.stdout(spelling.help);
     return EXIT.ok;
   }
-  if (flags.positional.length) throw new UsageError(`controlplane takes no arguments, not ${JSON.stringify(flags.positional[0])}`);
+  if (flags.positional.length) throw new UsageError(`${command} takes no arguments, not ${JSON.stringify(flags.positional[0])}`);
   const v = flags.values;
   const port = portFlag("--port", v.port ?? "8080");
   const httpPort = v.httpPort === "off" ? undefined : portFlag("--http-port", v.httpPort ?? "8081");
   const heartbeatTtlMs = durationFlag("--heartbeat-ttl", v.ttl ?? "30s");
+  const sweepIntervalMs = v.sweep === undefined ? undefined : durationFlag("--janitor-interval", v.sweep);
   const inMemory = v.inMemory === "true";
-  if (inMemory && v.db !== undefined) throw new UsageError("use --db PATH or --in-memory, not both");
+  if (inMemory && v.db !== undefined) throw new UsageError(`use ${dbFlag} PATH or ${inMemoryFlag}, not both`);
   const home = io.env("HOME");
   const db = inMemory ? undefined : v.db ?? (home ? `${home}/.flowctl/registry.db` : undefined);
-  if (!inMemory && db === undefined) throw new UsageError("HOME is not set: give --db PATH or --in-memory");
+  if (!inMemory && db === undefined) throw new UsageError(`HOME is not set: give ${dbFlag} PATH or ${inMemoryFlag}`);
   const options = {
     address: v.address ?? "0.0.0.0",
     port,
     httpPort,
     db,
     heartbeatTtlMs,
-    sweepIntervalMs: v.sweep === undefined ? undefined : durationFlag("--janitor-interval", v.sweep),
+    sweepIntervalMs,
     advertise: v.advertise,
-    log: (line: string) => io.stderr(`flowctl controlplane: ${line}\n`),
+    log: (line: string) => io.stderr(`flowctl ${command}: ${line}\n`),
   };
   if (db) await onDisk(`create the folder of ${db}`, () => io.makeParentDir(db));
   const cp = await startControlPlane(options);
   io.stderr(
-    `flowctl controlplane: gRPC on ${options.address}:${cp.grpcPort}` +
+    `flowctl ${command}: gRPC on ${options.address}:${cp.grpcPort}` +
       (cp.httpPort === undefined ? "" : `, HTTP on ${options.address}:${cp.httpPort}`) +
       `, ${db ? `store ${db}` : "in memory"}\n`,
   );
   const signal = await io.untilStopped();
-  io.stderr(`flowctl controlplane: ${signal}, stopping\n`);
+  io.stderr(`flowctl ${command}: ${signal}, stopping\n`);
   await cp.close();
   return EXIT.ok;
 }

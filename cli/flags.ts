@@ -1,7 +1,8 @@
 /** Command-line flags: parsed by one function, typed by the commands that declare them. */
 import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";
 import { parseDuration } from "../generators/shared/duration.ts";
-import { describeProblem, parseOptionTexts, type RequestProblem } from "../translate/request.ts";
+import type { PrefixAndRegistry } from "../translate/prefix_registry.ts";
+import { describeProblem, parseOptionTexts, type RequestProblem, targetList } from "../translate/request.ts";
 import { UsageError } from "./errors.ts";
 
 export interface Flags {
@@ -74,6 +75,37 @@ export function targetOptions(flags: Flags, registry: GeneratorRegistry): Genera
   const { options, problems } = parseOptionTexts(entries, registry);
   if (problems.length) throw usageError(problems);
   return options;
+}
+
+/** `-o`/`--output` and `-t`/`--target` both choose the targets, as the Go flowctl's `-o docker-compose` did. */
+export const TARGET_FLAGS = { "-o": "output", "--output": "output", "-t": "target", "--target": "target" } as const;
+
+/**
+ * The targets chosen with -o or -t (a comma-separated list, or all). A value
+ * of -o that names no target is most likely a folder, as -o was before it
+ * named targets, so the error says where folders and files go now.
+ */
+export function chosenTargets(flags: Flags, registry: GeneratorRegistry): string[] | "all" | undefined {
+  const { output, target } = flags.values;
+  if (output === undefined) return targetList(target);
+  // Before the clash with -t: the older `-t nomad -o deploy` gets this message.
+  const chosen = targetList(output);
+  const unknown = chosen === undefined ? output : chosen === "all" ? undefined : chosen.find((t) => !registry.get(t));
+  if (unknown !== undefined) {
+    throw new UsageError(
+      `-o names a target now, and ${JSON.stringify(unknown)} is none (${registry.names().join(", ")}, an alias such as k8s, or all); ` +
+        "to write files, use --output-dir DIR (or --to-file FILE)",
+    );
+  }
+  if (target !== undefined) throw new UsageError("-o and -t both choose the targets; give one of them");
+  return chosen;
+}
+
+/** `--prefix P` and `--registry R`, which every target applies (translate/prefix_registry.ts). */
+export const PREFIX_REGISTRY_FLAGS = { "--prefix": "prefix", "--registry": "registry" } as const;
+
+export function prefixAndRegistry(flags: Flags): PrefixAndRegistry {
+  return { prefix: flags.values.prefix, imageRegistry: flags.values.registry };
 }
 
 /** Request problems as the command line says them: `--name`, and `-t TARGET` to choose a target. */

@@ -7,9 +7,11 @@ export const HELP = {
 
 Usage:
   flowctl validate [--format text|json] FILE...
-  flowctl translate -f FILE [-t TARGET] [-o DIR [--check]] [--format text|json]
+  flowctl translate -f FILE [-o TARGET] [--output-dir DIR [--check] | --to-file FILE]
+                    [--prefix P] [--registry R] [--format text|json]
   flowctl run [OPTIONS] FILE
   flowctl controlplane [--port 8080] [--http-port 8081] [--db PATH | --in-memory]
+  flowctl server [--port 8080] [--db-path PATH | --no-persistence]
   flowctl --version
 
 Commands:
@@ -18,6 +20,7 @@ Commands:
   run         run a pipeline on this machine (the local target, without writing it out)
   controlplane
               serve the control plane that components register with
+  server      the same, with the Go flowctl server's flag names
 
 FILE may be - to read standard input. Run 'flowctl COMMAND --help' for a command's options.
 Exit codes: 0 ok, 1 invalid input, 2 usage error, 70 a bug in flowctl (please report it).
@@ -68,27 +71,64 @@ Options:
   --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
   -h, --help                show this help
 `,
+  server: `Usage: flowctl server [OPTIONS]
+
+The control plane of flowctl controlplane, under the Go flowctl server's
+command and flag names. Components register and heartbeat over gRPC;
+operators read /health, /metrics and /api/services over HTTP. Stops on
+Ctrl-C or SIGTERM.
+
+Options:
+  --address ADDR            listen address (default: 0.0.0.0)
+  --port PORT               gRPC port, 0 for any free one (default: 8080)
+  --heartbeat-ttl DURATION  silence after which a component is unhealthy (default: 30s)
+  --janitor-interval DURATION
+                            how often silence is checked (default: 10s, or a
+                            third of the TTL when that is shorter)
+  --db-path PATH            the store's file, SQLite (default: ~/.flowctl/registry.db;
+                            the Go server's BoltDB file is not read, and is refused
+                            if named here)
+  --no-persistence          keep nothing across restarts
+  --http-port PORT|off      HTTP port for operators (default: 8081; the Go server has none)
+  --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
+  -h, --help                show this help
+
+TLS (--tls-cert, --tls-key, --tls-ca-cert) is not supported yet.
+`,
 };
 
 export function translateHelp(registry: GeneratorRegistry): string {
   const lines = [
-    "Usage: flowctl translate -f FILE [-t TARGET[,TARGET...]|all] [-o DIR] [--format text|json] [TARGET OPTIONS]",
+    "Usage: flowctl translate -f FILE [-o TARGET[,TARGET...]|all] [--output-dir DIR [--check] | --to-file FILE]",
+    "                         [--prefix P] [--registry R] [--format text|json] [TARGET OPTIONS]",
     "",
-    "Generates a target's files from a pipeline file. Without -o, the output is printed on",
-    "standard output (Kubernetes objects as one multi-document stream); with -o, files are",
-    "written into DIR (DIR/<target>/ for several targets), and nothing is written when",
-    "there are errors.",
+    "Generates a target's files from a pipeline file. By default the output is printed on",
+    "standard output (Kubernetes objects as one multi-document stream); --to-file writes the",
+    "same into FILE; --output-dir writes the files into DIR (DIR/<target>/ for several",
+    "targets). Nothing is written when there are errors.",
     "",
     "Options:",
-    "  -f, --file FILE       the pipeline file (- for standard input)",
-    `  -t, --target TARGET   ${registry.names().join(", ")}, a comma-separated list, or all`,
-    "                        (default: spec.driver, else docker-compose)",
-    "  -o, --output DIR      write the files into DIR",
-    "  --check               write nothing; compare DIR with what would be written, print a",
-    "                        unified diff, exit 1 when files are missing, changed or extra",
-    '  --format text|json    json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
-    "  -h, --help            show this help",
+    "  -f, --file FILE         the pipeline file (- for standard input)",
+    `  -o, --output TARGET     ${registry.names().join(", ")}, an alias such as k8s,`,
+    "                          a comma-separated list, or all (default: spec.driver, else",
+    "                          docker-compose)",
+    "  -t, --target TARGET     the same as -o",
+    "  --output-dir DIR        write the files into DIR",
+    "  --to-file FILE          write the output into FILE instead of standard output",
+    "  --check                 with --output-dir: write nothing; compare DIR with what would be",
+    "                          written, print a unified diff, exit 1 when files are missing,",
+    "                          changed or extra",
+    "  --prefix P              start the names of what the output creates with P- (below)",
+    "  --registry R            take images named without a '/' (postgres:16) from R: R/IMAGE",
+    '  --format text|json      json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
+    "  -h, --help              show this help",
+    "",
+    "What --prefix changes:",
   ];
+  for (const name of registry.names()) {
+    const how = registry.get(name)!.prefix;
+    lines.push(`  ${name.padEnd(16)}${how === undefined ? "nothing: this target takes no prefix" : how.replaceAll("`", "")}`);
+  }
   for (const name of registry.names()) {
     const g = registry.get(name)!;
     if (!g.options?.length) continue;

@@ -8,6 +8,7 @@ import { EXIT, InputError, UsageError } from "./errors.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { runPipeline } from "./run.ts";
+import { runServer } from "./server.ts";
 import { runTranslate } from "./translate.ts";
 import { runValidate } from "./validate.ts";
 import { VERSION } from "../version.ts";
@@ -25,6 +26,8 @@ export async function main(args: string[], io: Io): Promise<number> {
       case "controlplane":
       case "control-plane":
         return await runControlPlaneCommand(rest, io);
+      case "server":
+        return await runServer(rest, io);
       case "--version":
       case "version":
         io.stdout(`flowctl ${VERSION}\n`);

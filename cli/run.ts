@@ -36,7 +36,7 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   printDiagnostics(translated.diagnostics, io);
   if (hasErrors(translated.diagnostics)) return hasInternalErrors(result) ? EXIT.internal : EXIT.invalid;
   if (translated.pipelines.length !== 1) {
-    throw new InputError(`${input.name} holds ${translated.pipelines.length} pipelines; run takes one (use translate -t local -o DIR)`);
+    throw new InputError(`${input.name} holds ${translated.pipelines.length} pipelines; run takes one (use translate -o local --output-dir DIR)`);
   }
   const local = translated.targets[0];
   printDiagnostics(local.diagnostics, io);

@@ -151,6 +151,12 @@ export interface PipelineSettings {
 export interface PipelineIR extends PipelineSettings {
   /** The pipeline's preferred target (`spec.driver`), as written; the translator reads it, no target does. */
   driver?: string;
+  /**
+   * Not from the file: the translate request's name prefix (`--prefix`). A
+   * target starts with `<prefix>-` the names it gives what it creates, so two
+   * copies of a pipeline can run side by side. Absent: names as they are.
+   */
+  prefix?: string;
   controlPlane: ControlPlaneIR;
   /** Topological order: every component comes after its inputs and depends_on. */
   components: ComponentIR[];

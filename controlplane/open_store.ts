@@ -5,7 +5,8 @@
  * - an older version's JSON-lines file: converted once into a database, and
  *   the file kept beside it as `<path>.jsonl-imported`;
  * - a damaged database: what can be read is kept in a new database, and the
- *   damaged file (with its -wal and -shm) is kept as `<path>.damaged`.
+ *   damaged file (with its -wal and -shm) is kept as `<path>.damaged`;
+ * - the Go flowctl's BoltDB file: refused, and left as it is.
  * A conversion or recovery builds the new database completely as
  * `<path>.replacement` before anything is moved, so a crash part-way leaves
  * either the old state or a replacement the next start finishes putting in
@@ -19,6 +20,8 @@ import { SqliteStore } from "./sqlite_store.ts";
 import type { Buckets, Skipped, StoreReport } from "./store.ts";
 
 const SQLITE_HEADER = new TextEncoder().encode("SQLite format 3\0");
+/** BoltDB's magic number (0xED0CDAED, little-endian) after the 16-byte header of its first page. */
+const BOLTDB_MAGIC = { offset: 16, bytes: [0xed, 0xda, 0x0c, 0xed] };
 /** SQLite's own words for a file that is not (or no longer) a sound database. */
 const DAMAGE = /file is not a database|malformed/;
 /** Files SQLite keeps beside a database; they belong to it and move with it. */
@@ -36,6 +39,10 @@ export interface OpenedStore {
 export async function openStore(path: string): Promise<OpenedStore> {
   const finished = finishReplacement(path);
   const head = readHead(path);
+  // The Go flowctl's server keeps its registry in BoltDB (--db-path); set aside as damaged, it would look lost.
+  if (BOLTDB_MAGIC.bytes.every((b, i) => head[BOLTDB_MAGIC.offset + i] === b)) {
+    throw new Error(`${path} is a BoltDB file, as the Go flowctl server keeps; this control plane does not read it and leaves it alone: give another path`);
+  }
   if (head.length > 0 && !startsWith(head, SQLITE_HEADER)) {
     const bytes = Deno.readFileSync(path);
     const lines = readJsonLines(bytes);
@@ -161,7 +168,7 @@ function readHead(path: string): Uint8Array {
     throw err;
   }
   try {
-    const head = new Uint8Array(SQLITE_HEADER.length);
+    const head = new Uint8Array(BOLTDB_MAGIC.offset + BOLTDB_MAGIC.bytes.length);
     let got = 0;
     while (got < head.length) {
       const n = file.readSync(head.subarray(got));

@@ -4,13 +4,14 @@
  * every Deployment is available.
  */
 import { parseAllDocuments } from "yaml";
-import { CONTROL_PLANE_HTTP_PORT, CONTROL_PLANE_NAME, runsFlowctlImage } from "../generators/shared/control_plane.ts";
+import { CONTROL_PLANE_HTTP_PORT, runsFlowctlImage } from "../generators/shared/control_plane.ts";
 import { type Deployment, type DeployRequest, run } from "./plan.ts";
 
 /** The kinds flowctl writes and may therefore prune or delete: every other object of the namespace is left alone. */
 const PRUNABLE = ["core/v1/Service", "apps/v1/Deployment", "core/v1/PersistentVolumeClaim"];
 
 interface Metadata {
+  name: string;
   namespace?: string;
   labels?: Record<string, string>;
 }
@@ -24,6 +25,8 @@ export function kubernetesDeployment(req: DeployRequest): Deployment {
   const selector = `app.kubernetes.io/managed-by=flowctl,app.kubernetes.io/part-of=${partOf}`;
   const ns = ["--namespace", namespace];
   const flowctlImage = req.ir.controlPlane.enabled && runsFlowctlImage(req.ir.controlPlane);
+  // Its name as written (with any --prefix): the Service that is the control plane.
+  const controlPlane = namespaced.find((o) => o.kind === "Service" && o.metadata.labels?.["app.kubernetes.io/component"] === "control-plane");
   return {
     target: "kubernetes",
     dir: req.dir,
@@ -67,14 +70,14 @@ export function kubernetesDeployment(req: DeployRequest): Deployment {
       ),
     ],
     status: [run("list the pipeline's Deployments, Pods and Services", ["kubectl", "get", ...ns, "deployment,pod,service", "--selector", selector, "--output", "wide"])],
-    controlPlane: flowctlImage
+    controlPlane: flowctlImage && controlPlane
       ? {
         kind: "raw",
         command: run("ask the control plane through the API server", [
           "kubectl",
           "get",
           "--raw",
-          `/api/v1/namespaces/${namespace}/services/${CONTROL_PLANE_NAME}:${CONTROL_PLANE_HTTP_PORT}/proxy/api/services`,
+          `/api/v1/namespaces/${namespace}/services/${controlPlane.metadata.name}:${CONTROL_PLANE_HTTP_PORT}/proxy/api/services`,
         ]),
       }
       : { kind: "none", why: req.ir.controlPlane.enabled ? "the control plane is not flowctl's image" : "the pipeline has no control plane" },

@@ -35,6 +35,12 @@ export interface Generator {
   /** What it does with each setting a user can write (see fidelity.ts; `declareFidelity` for your own). */
   fidelity: Fidelity;
   /**
+   * What a name prefix (`ir.prefix`, `--prefix`) changes in this target's
+   * output, in words. A target without it applies none, and the translator
+   * refuses a prefix for it (E_TARGET_OPTION) rather than drop it unsaid.
+   */
+  prefix?: string;
+  /**
    * The target's files. Report what the target cannot express as diagnostics;
    * fields declared dropped in `fidelity` are reported by the translator.
    */

@@ -97,7 +97,9 @@ async function runAction(): Promise<number> {
   );
   if (parsed.problems.length) throw inputError(parsed.problems);
   const options = parsed.options;
-  const request = resolveRequest({ targets: targetList(input("targets")), options, registry });
+  // prefix and registry: the CLI's --prefix and --registry; empty means none.
+  const naming = { prefix: input("prefix") || undefined, imageRegistry: input("registry") || undefined };
+  const request = resolveRequest({ targets: targetList(input("targets")), options, registry, ...naming });
   if (request.problems.length) throw inputError(request.problems);
   const outputTemplate = input("output-dir") || "flowctl-out";
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
@@ -130,7 +132,7 @@ async function runAction(): Promise<number> {
       say("::endgroup::\n");
       continue;
     }
-    const translated = translate({ pipelines: [{ name: file, text }], targets: request.targets, options, cue, registry }).files[0];
+    const translated = translate({ pipelines: [{ name: file, text }], targets: request.targets, options, cue, registry, ...naming }).files[0];
     report(translated.diagnostics);
     if (hasErrors(translated.diagnostics)) {
       rows.push({ pipeline: file, target: "-", result: "invalid", files: 0, ...count(translated.diagnostics) });
@@ -204,7 +206,7 @@ async function runAction(): Promise<number> {
 /** Request problems as the Action's inputs say them. */
 function inputError(problems: readonly RequestProblem[]): ActionError {
   return new ActionError(
-    problems.map((p) => `input ${p.option === undefined ? "targets" : "options"}: ` +
+    problems.map((p) => `input ${p.field ?? (p.option === undefined ? "targets" : "options")}: ` +
       describeProblem(p, (o) => o, (t) => `add ${t} to input targets`)).join("; "),
   );
 }

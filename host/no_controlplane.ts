@@ -1,8 +1,8 @@
 /**
  * Stands in for controlplane/server.ts in the Node builds: the control plane
  * is a Deno program (its store and HTTP port use Deno's APIs), so `flowctl
- * controlplane` and `flowctl run` with the bundled control plane say where to
- * find it instead.
+ * controlplane`, `flowctl server` and `flowctl run` with the bundled control
+ * plane say where to find it instead.
  */
 import type { ControlPlane, ControlPlaneOptions } from "../controlplane/server.ts";
 

@@ -16,6 +16,9 @@ export interface CompileJob {
   filename: string;
   target?: string;
   options?: GeneratorOptions;
+  /** The request's `prefix` and `registry` fields. */
+  prefix?: string;
+  imageRegistry?: string;
 }
 
 export interface JobTools {
@@ -38,11 +41,15 @@ export function runJob(job: CompileJob, { cue, registry }: JobTools): Answer {
     pipelines: [{ name: job.filename, text: job.source }],
     targets: job.target === undefined ? undefined : [job.target],
     options: job.options,
+    prefix: job.prefix,
+    imageRegistry: job.imageRegistry,
     cue,
     registry,
   });
   if (result.problems.length) {
-    return errorAnswer({ code: "invalid_option", message: result.problems.map((p) => p.message).join("; ") });
+    // The handler checks prefix and registry first; an option is what remains.
+    const code = result.problems.every((p) => p.field !== undefined) ? "invalid_request" : "invalid_option";
+    return errorAnswer({ code, message: result.problems.map((p) => p.message).join("; ") });
   }
   const file = result.files[0];
   const target = file.targets[0];

@@ -2,7 +2,7 @@
  * The web service as one fetch handler (Request → Response), so it runs under
  * Deno.serve, on Deno Deploy, or in a test without a socket:
  *   POST /v1/validate   {source, filename?}                  → {valid, diagnostics}
- *   POST /v1/translate  {source, filename?, target?, options?} → {target, files, diagnostics}
+ *   POST /v1/translate  {source, filename?, target?, options?, prefix?, registry?} → {target, files, diagnostics}
  *   GET  /v1/targets    the targets and their options
  *   GET  /              the playground page, GET /playground.js its script
  * A pipeline with errors is still an answer (validate 200, translate 422, both
@@ -16,6 +16,7 @@
 import type { CueEngine } from "../compiler/cue.ts";
 import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
+import { prefixProblem, registryProblem } from "../translate/prefix_registry.ts";
 import { type Answer, errorAnswer, INTERNAL, jsonAnswer, toResponse } from "./answer.ts";
 import type { CompileJob } from "./compile_job.ts";
 import type { ServiceError } from "./error_codes.ts";
@@ -41,7 +42,7 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 const REQUEST_FIELDS = {
   validate: ["source", "filename"],
-  translate: ["source", "filename", "target", "options"],
+  translate: ["source", "filename", "target", "options", "prefix", "registry"],
 } as const;
 
 /** A request the service does not take: thrown while reading it, answered with its error body. */
@@ -145,12 +146,22 @@ function parseRequest(text: string, route: CompileJob["route"], registry: Genera
       throw new RequestError({ code: "invalid_request", message: '"options" must be an object of target options, e.g. {"namespace": "data"}' });
     }
   }
+  // The CLI's --prefix and --registry: checked here, before a worker is taken, as translate() would.
+  for (const [field, problem] of [["prefix", prefixProblem], ["registry", registryProblem]] as const) {
+    const value = b[field];
+    if (value === undefined) continue;
+    if (typeof value !== "string") throw new RequestError({ code: "invalid_request", message: `"${field}" must be a string` });
+    const message = problem(value);
+    if (message) throw new RequestError({ code: "invalid_request", message });
+  }
   return {
     route,
     source: b.source,
     filename: (b.filename as string | undefined) ?? "pipeline.yaml",
     target: b.target as string | undefined,
     options: options as GeneratorOptions | undefined,
+    ...(b.prefix !== undefined && { prefix: b.prefix as string }),
+    ...(b.registry !== undefined && { imageRegistry: b.registry as string }),
   };
 }
 
@@ -166,7 +177,7 @@ export function createHandler(options: ServiceOptions): (request: Request) => Pr
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const targets = registry.names().map((name) => {
     const g = registry.get(name)!;
-    return { name, description: g.description, options: g.options ?? [] };
+    return { name, description: g.description, options: g.options ?? [], ...(g.prefix !== undefined && { prefix: g.prefix }) };
   });
 
   const runner = options.runner ?? inProcessRunner({ cue: options.cue, registry });

@@ -16,6 +16,7 @@ import { decodeText, type LocatedDocument, locate, sourceFile } from "../compile
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { droppedSettings } from "./dropped.ts";
+import { applyPrefixAndRegistry, type PrefixAndRegistry, prefixProblem, registryProblem } from "./prefix_registry.ts";
 
 export interface ValidateOptions {
   /** Shown in diagnostics; defaults to `<input>`. */
@@ -79,7 +80,7 @@ export function validate(input: string | Uint8Array, options: ValidateOptions): 
   return { pipelines, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-export interface GenerateOptions {
+export interface GenerateOptions extends PrefixAndRegistry {
   /** Target name or alias; defaults to each pipeline's `spec.driver`, else `docker-compose`. */
   target?: string;
   /** Where targets are looked up; defaults to the built-in generators. */
@@ -140,8 +141,11 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
       diagnostics.push(diagnostic("E_TARGET_OPTION", where, problem, `run flowctl translate --help for the options`));
     }
     if (resolved.problems.length) return;
+    const refused = prefixAndRegistryProblems(generator, options);
+    for (const problem of refused) diagnostics.push(diagnostic("E_TARGET_OPTION", where, problem.message, problem.hint));
+    if (refused.length) return;
     try {
-      const out = generator.generate(ir, resolved.values);
+      const out = generator.generate(applyPrefixAndRegistry(ir, options), resolved.values);
       diagnostics.push(...out.diagnostics, ...droppedSettings(ir, generator));
       // Several pipelines in one file: each gets a folder named after it.
       let prefix = "";
@@ -162,6 +166,23 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
   });
   const sorted = sortDiagnostics(diagnostics);
   return { target, diagnostics: sorted, files: hasErrors(sorted) ? [] : files };
+}
+
+/** What stops a target from applying the prefix and registry asked for (translate() checks the values earlier, as request problems). */
+function prefixAndRegistryProblems(generator: Generator, options: PrefixAndRegistry): { message: string; hint: string }[] {
+  const problems: { message: string; hint: string }[] = [];
+  const { prefix, imageRegistry } = options;
+  const badPrefix = prefix === undefined ? undefined : prefixProblem(prefix);
+  if (badPrefix) problems.push({ message: badPrefix, hint: "choose another prefix" });
+  else if (prefix !== undefined && generator.prefix === undefined) {
+    problems.push({
+      message: `target ${generator.name} does not say how it applies a name prefix, so it cannot take prefix ${JSON.stringify(prefix)}`,
+      hint: "translate to this target without a prefix",
+    });
+  }
+  const badRegistry = imageRegistry === undefined ? undefined : registryProblem(imageRegistry);
+  if (badRegistry) problems.push({ message: badRegistry, hint: "choose another registry" });
+  return problems;
 }
 
 /** A pipeline's name as one folder name: `../x` or `/etc` must not lead a file out of the output folder. */

@@ -1,13 +1,15 @@
 /**
  * A translation request before any pipeline is read: which targets (names,
  * aliases, "all"), which options (typed from text, each owned by a chosen
- * target, with a value it takes). The CLI, the Action and the web service
+ * target, with a value it takes), and the name prefix and image registry that
+ * every target applies (prefix_registry.ts). The CLI, the Action and the web service
  * read targets and options in their own syntax and hand them here, so they
  * accept and refuse the same things; each words a problem in its own terms.
  */
 import type { Generator, GeneratorRegistry } from "../generators/generator.ts";
 import { describeOption, type GeneratorOptions, parseOptionText, resolveOptions } from "../generators/options.ts";
 import { defaultRegistry } from "../generators/mod.ts";
+import { type PrefixAndRegistry, prefixProblem, registryProblem } from "./prefix_registry.ts";
 
 /** What is wrong with a request. Messages about an option start with `option "<name>"`. */
 export interface RequestProblem {
@@ -16,11 +18,14 @@ export interface RequestProblem {
   option?: string;
   /** For an option that belongs to targets not chosen: those targets. */
   ownedBy?: string[];
+  /** The request's own setting concerned (`--prefix`, `--registry`); its message starts with that word. */
+  field?: "prefix" | "registry";
 }
 
-/** A problem in a host's own terms: `subject` names the option (`--namespace`, `namespace`). */
+/** A problem in a host's own terms: `subject` names the option or setting (`--namespace`, `namespace`). */
 export function describeProblem(problem: RequestProblem, subject: (option: string) => string, choose: (target: string) => string): string {
-  const { option, ownedBy, message } = problem;
+  const { option, ownedBy, message, field } = problem;
+  if (field !== undefined && message.startsWith(field)) return subject(field) + message.slice(field.length);
   if (option !== undefined && ownedBy) {
     return `${subject(option)} is an option of target ${ownedBy.join(", ")}; ${choose(ownedBy[0])}`;
   }
@@ -65,9 +70,9 @@ export function parseOptionTexts(
   return { options, problems };
 }
 
-/** The request's targets as canonical names (an alias and its name once), and what is wrong with its targets and options. */
+/** The request's targets as canonical names (an alias and its name once), and what is wrong with its targets, options, prefix and registry. */
 export function resolveRequest(
-  request: { targets?: readonly string[] | "all"; options?: GeneratorOptions; registry?: GeneratorRegistry },
+  request: { targets?: readonly string[] | "all"; options?: GeneratorOptions; registry?: GeneratorRegistry } & PrefixAndRegistry,
 ): { targets: string[]; problems: RequestProblem[] } {
   const registry = request.registry ?? defaultRegistry();
   const problems: RequestProblem[] = [];
@@ -81,6 +86,10 @@ export function resolveRequest(
   // Without targets each pipeline's spec.driver picks one, so any target's option may apply.
   const chosen = (targets.length ? targets : registry.names()).map((name) => registry.get(name)!);
   problems.push(...optionProblems(request.options ?? {}, chosen, registry));
+  const badPrefix = request.prefix === undefined ? undefined : prefixProblem(request.prefix);
+  if (badPrefix) problems.push({ message: badPrefix, field: "prefix" });
+  const badRegistry = request.imageRegistry === undefined ? undefined : registryProblem(request.imageRegistry);
+  if (badRegistry) problems.push({ message: badRegistry, field: "registry" });
   return { targets, problems };
 }
 

@@ -11,6 +11,7 @@ import type { PipelineIR } from "../compiler/ir.ts";
 import type { GeneratorOptions, GeneratorRegistry, OutputFile } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { generate, validate } from "./compile.ts";
+import type { PrefixAndRegistry } from "./prefix_registry.ts";
 import { type RequestProblem, resolveRequest } from "./request.ts";
 
 export interface PipelineText {
@@ -20,7 +21,11 @@ export interface PipelineText {
   text: string | Uint8Array;
 }
 
-export interface TranslateRequest {
+/**
+ * `prefix` and `imageRegistry` (the CLI's `--prefix` and `--registry`) apply
+ * to every target; `registry` is the set of generators to choose from.
+ */
+export interface TranslateRequest extends PrefixAndRegistry {
   pipelines: readonly PipelineText[];
   /** Target names or aliases (`k8s`), or "all"; none: each pipeline's `spec.driver`, else docker-compose. */
   targets?: readonly string[] | "all";
@@ -53,7 +58,8 @@ export interface FileResult {
 export interface TranslateResult {
   /**
    * What is wrong with the request itself: an unknown target, an option no
-   * chosen target has, a value an option does not take. Nothing was compiled
+   * chosen target has, a value an option does not take, a prefix or registry
+   * that cannot be used. Nothing was compiled
    * when there is any: the caller's usage error (CLI exit 2, HTTP 400).
    */
   problems: RequestProblem[];
@@ -70,7 +76,13 @@ export function translate(request: TranslateRequest): TranslateResult {
   const files = request.pipelines.map(({ name, text }): FileResult => {
     const checked = validate(text, { filename: name, cue: request.cue });
     const runs = (targets.length ? targets : [undefined]).map((target) =>
-      generate(checked.pipelines, { target, registry, generatorOptions: request.options })
+      generate(checked.pipelines, {
+        target,
+        registry,
+        generatorOptions: request.options,
+        prefix: request.prefix,
+        imageRegistry: request.imageRegistry,
+      })
     );
     const invalid = hasErrors(checked.diagnostics);
     return {

@@ -22,6 +22,7 @@ import { valuesOf } from "../shared/entries.ts";
 import { commandOnly } from "../shared/images.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
+import { prefixed } from "../shared/prefix.ts";
 import { cpuCores, dockerMemory } from "../shared/quantity.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
 import { toYaml, type YamlComments } from "../shared/yaml_output.ts";
@@ -102,6 +103,7 @@ export const dockerCompose: Generator = {
       default: "1s",
     },
   ],
+  prefix: "the project `name` is `<prefix>-<name>`, and compose names every container, network and volume after the project",
   generate,
 };
 
@@ -144,7 +146,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
     if (c.description !== undefined) comments.above!.push(["services", name, commentLines(c.description)]);
   }
 
-  const file: Record<string, unknown> = { name: projectName(ir.name), services, networks: { [NETWORK]: {} } };
+  const file: Record<string, unknown> = { name: projectName(prefixed(ir, ir.name)), services, networks: { [NETWORK]: {} } };
   if (volumes.size) file.volumes = Object.fromEntries([...volumes].sort().map((v) => [v, {}]));
   return { files: [{ path: "docker-compose.yaml", content: toYaml(file, comments) }], diagnostics };
 }

@@ -25,6 +25,7 @@ import { commandOnly } from "../shared/images.ts";
 import { listeners } from "../shared/listeners.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
+import { prefixed } from "../shared/prefix.ts";
 import { wiredEnv } from "../shared/wiring.ts";
 import { toYaml } from "../shared/yaml_output.ts";
 
@@ -87,6 +88,7 @@ export const kubernetes: Generator = {
     { name: "cluster-domain", type: "dns-subdomain", description: "the cluster's DNS domain, in Service addresses", default: "cluster.local" },
   ],
   fidelity,
+  prefix: "every object but the Namespace is `<prefix>-<name>` (Service addresses too), and the `instance` label `<prefix>-<pipeline>`",
   generate,
   concat: (files) => files.map((f) => f.content).join("---\n"),
 };
@@ -120,6 +122,8 @@ interface K8sObject {
 interface Context {
   ir: PipelineIR;
   names: Map<string, string>;
+  /** The control plane's objects' name. */
+  controlPlane: string;
   namespace: string;
   domain: string;
   annotations: Record<string, string>;
@@ -136,16 +140,19 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const namespace = chooseNamespace(ir, options, diagnostics);
   const claimSize = String(options["volume-size"]);
   const storageClass = options["storage-class"] as string | undefined;
-  const { names, diagnostics: clashes } = assignNames(ir, "Kubernetes", dnsLabel, reservedNames(ir));
+  // Object names: DNS labels, each with the request's prefix.
+  const objectName = (name: string) => dnsLabel(prefixed(ir, name));
+  const { names, diagnostics: clashes } = assignNames(ir, "Kubernetes", objectName, reservedNames(ir, objectName));
   diagnostics.push(...clashes);
   const pipelineLabels = userLabels(ir, diagnostics);
-  const instance = labelValue(ir.name);
+  const instance = labelValue(prefixed(ir, ir.name));
 
   // Claims are shared by name, as compose named volumes are.
   const claims = new Map<string, { volume: string; users: ComponentIR[] }>();
   const ctx: Context = {
     ir,
     names,
+    controlPlane: objectName(CONTROL_PLANE_NAME),
     namespace,
     domain: String(options["cluster-domain"]),
     annotations: userAnnotations(ir, diagnostics),
@@ -163,7 +170,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
     selectorFor: (name) => ({ [LABEL.name]: name, ...(instance && { [LABEL.instance]: instance }) }),
     serviceAddress: (service, port) => `${service}.${namespace}.svc.${ctx.domain}:${port}`,
     claimFor: (volume, user) => {
-      const name = dnsLabel(volume);
+      const name = objectName(volume);
       const known = claims.get(name);
       if (known && known.volume !== volume && user) {
         diagnostics.push(diagnostic("E_NAME_COLLISION", user.origins.volumes ?? user.origin,
@@ -208,14 +215,15 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
 
 function controlPlaneObjects(ctx: Context): K8sObject[] {
   const cp = ctx.ir.controlPlane;
-  const labels = ctx.labelsFor(CONTROL_PLANE_NAME, "control-plane");
+  const name = ctx.controlPlane;
+  const labels = ctx.labelsFor(name, "control-plane");
   const claim = ctx.claimFor(cp.storage);
   // flowctl's image also serves HTTP (/health, /api/services): probed there, and reachable through the Service.
   const http = runsFlowctlImage(cp);
   const ports: ServicePort[] = [{ name: "grpc", port: cp.port, protocol: "TCP" }, ...(http ? [{ name: "http", port: CONTROL_PLANE_HTTP_PORT, protocol: "TCP" as const }] : [])];
   return [
-    service(ctx.meta(CONTROL_PLANE_NAME, labels), ctx.selectorFor(CONTROL_PLANE_NAME), ports),
-    deployment(ctx.meta(CONTROL_PLANE_NAME, labels), ctx.selectorFor(CONTROL_PLANE_NAME), 1, {
+    service(ctx.meta(name, labels), ctx.selectorFor(name), ports),
+    deployment(ctx.meta(name, labels), ctx.selectorFor(name), 1, {
       // One writer for the registry file: never two pods at once on the claim.
       strategy: { type: "Recreate" },
       container: {
@@ -243,7 +251,7 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
   const name = names.get(c.id)!;
   const wired = wiredEnv(ir, c, {
     target: "kubernetes",
-    controlPlaneAddress: ctx.serviceAddress(CONTROL_PLANE_NAME, ir.controlPlane.port),
+    controlPlaneAddress: ctx.serviceAddress(ctx.controlPlane, ir.controlPlane.port),
     componentAddress: (u, port) => ctx.serviceAddress(names.get(u.id)!, port),
   });
   diagnostics.push(...wired.diagnostics);

@@ -20,6 +20,7 @@ import { CONTROL_PLANE_NAME, isBundledControlPlane, isBundledImage, reservedName
 import { listeners } from "../shared/listeners.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
+import { prefixed } from "../shared/prefix.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
 import { LOCAL_RUNTIME } from "./local_runtime.ts";
 import { shellPath, shellWord } from "./shell_words.ts";
@@ -102,6 +103,7 @@ export const local: Generator = {
     { name: "stop-grace", type: "integer", minimum: 0, maximum: 3600, default: 10, description: "seconds between SIGTERM and SIGKILL when stopping" },
   ],
   fidelity,
+  prefix: "containers are `flowctl-<prefix>-<name>-<component>` and docker volumes `<prefix>-<name>_<volume>`",
   generate,
 };
 
@@ -154,7 +156,8 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     reservedNames(ir),
   );
   diagnostics.push(...nameProblems);
-  const pipeline = safeName(ir.name);
+  // Containers and docker volumes are named after the pipeline, with the request's prefix.
+  const pipeline = safeName(prefixed(ir, ir.name));
   diagnostics.push(...portClashes(running(ir), cp.enabled ? [cp.port, ...(plan.bundled ? [plan.httpPort] : [])] : []));
   if (cp.enabled) diagnostics.push(...flagsReplacedByCommand(cp, "local"));
 

@@ -16,6 +16,7 @@ import { valuesOf } from "../shared/entries.ts";
 import { assignNames } from "../shared/naming.ts";
 import { hostPathProblem } from "../shared/host_paths.ts";
 import { listeners } from "../shared/listeners.ts";
+import { prefixed } from "../shared/prefix.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { cpuCores, memoryBytes } from "../shared/quantity.ts";
 import { wiredEnv } from "../shared/wiring.ts";
@@ -110,6 +111,7 @@ export const nomad: Generator = {
     { name: "nomad-json", type: "boolean", description: "also write the API JSON form (<job>.nomad.json)", default: false },
   ],
   fidelity,
+  prefix: "the job is `<prefix>-<name>` (its file name too), so every service it registers starts with it; host volumes are asked for as `<prefix>-<volume>`",
   generate,
 };
 
@@ -139,7 +141,7 @@ interface Context {
 function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const diagnostics: Diagnostic[] = [];
   const mhzPerCore = options["cpu-mhz-per-core"] as number;
-  const jobId = dnsLabel(ir.name);
+  const jobId = dnsLabel(prefixed(ir, ir.name));
   const groups = assignNames(ir, "Nomad group", dnsLabel, reservedNames(ir));
   diagnostics.push(...groups.diagnostics);
   const serviceName = (group: string) => dnsLabel(`${jobId}-${group}`);
@@ -260,7 +262,7 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
         : [],
     }]
     : [];
-  const volumes = groupVolumes(c, driver, diagnostics);
+  const volumes = groupVolumes(c, driver, ir, diagnostics);
   const never = c.restartPolicy === "no";
   if (c.restartPolicy === "on-failure") {
     diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.restartPolicy ?? c.origin,
@@ -385,8 +387,12 @@ function groupPorts(c: ComponentIR, driver: string, diagnostics: Diagnostic[]): 
   return out;
 }
 
-/** Named volumes are Nomad host volumes (the client must define them); host paths are docker bind mounts. */
-function groupVolumes(c: ComponentIR, driver: string, diagnostics: Diagnostic[]) {
+/**
+ * Named volumes are Nomad host volumes (the client must define them), asked
+ * for with the request's prefix, so two prefixed copies never share data;
+ * host paths are docker bind mounts.
+ */
+function groupVolumes(c: ComponentIR, driver: string, ir: PipelineIR, diagnostics: Diagnostic[]) {
   const volumes: NomadGroup["volumes"] = [];
   const mounts: NomadTask["volumeMounts"] = [];
   const binds: Record<string, string | boolean>[] = [];
@@ -407,7 +413,7 @@ function groupVolumes(c: ComponentIR, driver: string, diagnostics: Diagnostic[])
       binds.push({ type: "bind", source: v.hostPath, target: v.mountPath, ...(v.readonly && { readonly: true }) });
       return;
     }
-    if (!volumes.some((x) => x.name === v.name)) volumes.push({ name: v.name, source: v.name, readOnly: v.readonly });
+    if (!volumes.some((x) => x.name === v.name)) volumes.push({ name: v.name, source: prefixed(ir, v.name), readOnly: v.readonly });
     else if (!v.readonly) volumes.find((x) => x.name === v.name)!.readOnly = false;
     mounts.push({ volume: v.name, destination: v.mountPath, readOnly: v.readonly });
   });

@@ -1,4 +1,4 @@
-/** The CLI as a user meets it: exit codes, streams, formats, stdin, and -o that writes all or nothing. */
+/** The CLI as a user meets it: exit codes, streams, formats, stdin, and --output-dir that writes all or nothing. */
 import assert from "node:assert/strict";
 import { ROOT } from "../support/helpers.ts";
 import { type Run, runCli } from "../support/memory_io.ts";
@@ -14,23 +14,23 @@ Deno.test("cli: translate prints one compose file on stdout and exits 0", async 
   assert.equal(r.stderr, "");
 });
 
-Deno.test("cli: translate -o writes nothing when there are errors, exits 1", async () => {
-  const r = await run(["translate", "-f", "fixtures/invalid/compose_command_only.yaml", "-o", "out/x"]);
+Deno.test("cli: translate --output-dir writes nothing when there are errors, exits 1", async () => {
+  const r = await run(["translate", "-f", "fixtures/invalid/compose_command_only.yaml", "--output-dir", "out/x"]);
   assert.equal(r.code, 1);
   assert.equal(r.written.size, 0);
   assert.match(r.stderr, /^fixtures\/invalid\/compose_command_only\.yaml:9:7 error E_TARGET_UNSUPPORTED: /m);
 });
 
-Deno.test("cli: translate -o writes every file of a multi-document file", async () => {
-  const r = await run(["translate", "-f", "fixtures/multi_document.yaml", "-o", "out/multi"]);
+Deno.test("cli: translate --output-dir writes every file of a multi-document file", async () => {
+  const r = await run(["translate", "-f", "fixtures/multi_document.yaml", "--output-dir", "out/multi"]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.written.get("out/multi")!.map((f) => f.path), ["first/docker-compose.yaml", "second/docker-compose.yaml"]);
 });
 
-Deno.test("cli: several output files without -o is a usage error (exit 2)", async () => {
+Deno.test("cli: several output files without --output-dir is a usage error (exit 2)", async () => {
   const r = await run(["translate", "-f", "fixtures/multi_document.yaml"]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /use -o DIR/);
+  assert.match(r.stderr, /target docker-compose writes 2 files \(first\/docker-compose\.yaml, second\/docker-compose\.yaml\); use --output-dir DIR/);
 });
 
 Deno.test("cli: validate reads stdin with -", async () => {
@@ -61,8 +61,8 @@ Deno.test("cli: translate --format json lists files and diagnostics per target",
   assert.deepEqual(parsed.targets[0].diagnostics.map((d: { code: string }) => d.code), ["W_ENV_REPLACED"]);
 });
 
-Deno.test("cli: -t all -o writes a folder per target; --format json says what each target could not express", async () => {
-  const r = await run(["translate", "-f", "fixtures/ports_health.yaml", "-t", "all", "-o", "out/all", "--format", "json"]);
+Deno.test("cli: -o all --output-dir writes a folder per target; --format json says what each target could not express", async () => {
+  const r = await run(["translate", "-f", "fixtures/ports_health.yaml", "-o", "all", "--output-dir", "out/all", "--format", "json"]);
   assert.equal(r.code, 0, r.stderr);
   const parsed = JSON.parse(r.stdout);
   assert.deepEqual(parsed.targets.map((t: { target: string }) => t.target), ["docker-compose", "kubernetes", "local", "nomad"]);
@@ -77,7 +77,7 @@ Deno.test("cli: -t all -o writes a folder per target; --format json says what ea
 });
 
 Deno.test("cli: one error in one of several targets writes nothing at all", async () => {
-  const r = await run(["translate", "-f", "fixtures/commands.yaml", "-t", "nomad,kubernetes", "-o", "out/both"]);
+  const r = await run(["translate", "-f", "fixtures/commands.yaml", "-t", "nomad,kubernetes", "--output-dir", "out/both"]);
   assert.equal(r.code, 1);
   assert.equal(r.written.size, 0);
   assert.match(r.stderr, /E_TARGET_UNSUPPORTED: .* \[kubernetes\]$/m);
@@ -104,9 +104,9 @@ Deno.test("cli: target options are checked: wrong target, wrong type, wrong choi
       [["-t", "kubernetes", "--cluster-domain", "a..b"], /--cluster-domain of target kubernetes takes a DNS name/],
       [["-t", "kubernetes", "--storage-class", "${x}"], /--storage-class of target kubernetes takes a DNS name/],
       [["-t", "nomad", "--command-driver", "java"], /--command-driver of target nomad takes one of exec, raw_exec, not "java"/],
-      [["-t", "nomad", "--nomad-json"], /writes 2 files; use -o DIR/],
+      [["-t", "nomad", "--nomad-json"], /writes 2 files \(linear\.nomad\.hcl, linear\.nomad\.json\); use --output-dir DIR/],
       [["-t", "kubernetes", "--create-namespace=maybe"], /true or false/],
-      [["-t", "kubernetes,nomad"], /several targets/],
+      [["-t", "kubernetes,nomad"], /several targets write several files; use --output-dir DIR/],
     ] as const
   ) {
     const r = await run(["translate", "-f", "fixtures/linear.yaml", ...args]);
@@ -148,20 +148,29 @@ Deno.test("cli: a missing file is an input error (exit 1) without a stack trace"
 });
 
 Deno.test("cli: --help and --version exit 0", async () => {
-  for (const args of [["--help"], ["translate", "--help"], ["validate", "-h"], ["run", "--help"], ["controlplane", "--help"], ["--version"]]) {
+  for (const args of [["--help"], ["translate", "--help"], ["validate", "-h"], ["run", "--help"], ["controlplane", "--help"], ["server", "--help"], ["--version"]]) {
     const r = await run(args);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /flowctl|Usage/);
   }
 });
 
-Deno.test("cli: controlplane and run reject bad options as usage errors (exit 2)", async () => {
+Deno.test("cli: controlplane, server and run reject bad options as usage errors (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
     [["controlplane", "--port", "http"], /--port needs a port number 0-65535, not "http"/],
     [["controlplane", "--port", "70000"], /--port needs a port number/],
     [["controlplane", "--heartbeat-ttl", "soon"], /--heartbeat-ttl needs a duration such as 30s or 1m, not "soon"/],
     [["controlplane", "--db", "x.db", "--in-memory"], /use --db PATH or --in-memory, not both/],
     [["controlplane", "extra"], /controlplane takes no arguments/],
+    [["server", "--tls-cert", "c.pem"], /^flowctl: --tls-cert is not supported yet: flowctl server serves gRPC without TLS; leave the TLS flags out/],
+    [["server", "--tls-key=k.pem"], /--tls-key is not supported yet/],
+    [["server", "--port", "9090", "--tls-ca-cert", "ca.pem"], /--tls-ca-cert is not supported yet/],
+    [["server", "--db-path", "x.db", "--no-persistence"], /use --db-path PATH or --no-persistence, not both/],
+    [["server"], /HOME is not set: give --db-path PATH or --no-persistence/],
+    [["server", "--db", "x.db"], /unknown option "--db"/],
+    [["server", "--janitor-interval", "soon"], /--janitor-interval needs a duration such as 30s or 1m, not "soon"/],
+    [["server", "--port", "http"], /--port needs a port number 0-65535, not "http"/],
+    [["server", "extra"], /server takes no arguments, not "extra"/],
     [["run"], /run needs one FILE/],
     [["run", "--max-restarts", "many", "fixtures/commands.yaml"], /--max-restarts needs an integer from 0 to 1000, not "many"/],
     [["run", "--namespace", "x", "fixtures/commands.yaml"], /unknown option "--namespace"/],
@@ -183,10 +192,10 @@ Deno.test("cli: run reports an invalid pipeline or one the local target cannot r
 });
 
 Deno.test("cli: translate --check exits 0 when DIR matches, 1 with a unified diff for missing, changed and extra files", async () => {
-  const generated = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s"]);
+  const generated = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "--output-dir", "k8s"]);
   const files = generated.written.get("k8s")!;
   const tree = new Map(files.map((f) => [f.path, f.content]));
-  const same = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s", "--check"], {}, "", tree);
+  const same = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "--output-dir", "k8s", "--check"], {}, "", tree);
   assert.equal(same.code, 0, same.stderr);
   assert.equal(same.written.size, 0, "check mode writes nothing");
   assert.match(same.stderr, /^k8s is up to date \(8 files\)$/m);
@@ -195,7 +204,7 @@ Deno.test("cli: translate --check exits 0 when DIR matches, 1 with a unified dif
   drifted.delete("04-deployment-sink.yaml");
   drifted.set("03-service-source.yaml", tree.get("03-service-source.yaml")!.replace("port: 50051", "port: 50052"));
   drifted.set("stale.yaml", "kind: Old\n");
-  const r = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s", "--check"], {}, "", drifted);
+  const r = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "--output-dir", "k8s", "--check"], {}, "", drifted);
   assert.equal(r.code, 1);
   assert.equal(r.written.size, 0);
   assert.match(r.stderr, /03-service-source\.yaml \(changed\), 04-deployment-sink\.yaml \(missing\), stale\.yaml \(extra\)/);
@@ -204,13 +213,15 @@ Deno.test("cli: translate --check exits 0 when DIR matches, 1 with a unified dif
   assert.match(r.stdout, /^--- \/dev\/null\n\+\+\+ b\/04-deployment-sink\.yaml$/m);
   assert.match(r.stdout, /^--- a\/stale\.yaml\n\+\+\+ \/dev\/null\n/m);
 
-  const json = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", "k8s", "--check", "--format", "json"], {}, "", drifted);
+  const json = await run(["translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "--output-dir", "k8s", "--check", "--format", "json"], {}, "", drifted);
   assert.deepEqual(JSON.parse(json.stdout).drift.map((d: { path: string; change: string }) => `${d.path}:${d.change}`), [
     "03-service-source.yaml:changed",
     "04-deployment-sink.yaml:missing",
     "stale.yaml:extra",
   ]);
-  assert.equal((await run(["translate", "-f", "fixtures/linear.yaml", "--check"])).code, 2, "--check needs -o");
+  const alone = await run(["translate", "-f", "fixtures/linear.yaml", "--check"]);
+  assert.equal(alone.code, 2, "--check needs --output-dir");
+  assert.match(alone.stderr, /--check compares a folder with what would be written; give --output-dir DIR/);
 });
 
 
@@ -223,4 +234,14 @@ Deno.test("cli: a file that is not UTF-8 is E_SYNTAX at the offending byte (exit
     assert.match(r.stderr, /^latin1\.yaml:3:22 error E_SYNTAX: byte 0xE9 is not UTF-8/m);
     assert.equal(r.stdout, "");
   }
+});
+
+Deno.test("cli: server --help lists the Go server's flag names and says TLS is not supported yet", async () => {
+  const r = await run(["server", "--help"]);
+  assert.equal(r.code, 0);
+  for (const flag of ["--port PORT", "--address ADDR", "--heartbeat-ttl", "--janitor-interval", "--db-path PATH", "--no-persistence"]) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+  assert.match(r.stdout, /TLS \(--tls-cert, --tls-key, --tls-ca-cert\) is not supported yet/);
+  assert.match((await run(["--help"])).stdout, /^ {2}flowctl server \[--port 8080\]/m);
 });

@@ -288,6 +288,19 @@ Deno.test("open: a database whose first page is gone is set aside, and a second 
     }
   }));
 
+Deno.test("open: the Go flowctl server's BoltDB file is refused and left byte for byte, not set aside as damaged", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/flowctl-service-registry.db`;
+    // A BoltDB meta page: a 16-byte page header, then the magic 0xED0CDAED (little-endian).
+    const bytes = new Uint8Array(8192);
+    bytes.set([0xed, 0xda, 0x0c, 0xed], 16);
+    bytes.set(new TextEncoder().encode("services"), 4200);
+    Deno.writeFileSync(path, bytes);
+    await assert.rejects(openStore(path), /flowctl-service-registry\.db is a BoltDB file, as the Go flowctl server keeps; .*give another path/);
+    assert.deepEqual(Deno.readFileSync(path), bytes);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["flowctl-service-registry.db"], "nothing beside it");
+  }));
+
 Deno.test("open: a replacement a crash left complete is put in place; a half-built one is thrown away", () =>
   withDir(async (dir) => {
     const path = `${dir}/registry.db`;

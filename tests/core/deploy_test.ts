@@ -8,9 +8,9 @@ import { cue, ROOT } from "../support/helpers.ts";
 
 const registry = defaultRegistry();
 
-async function request(fixture: string, target: string, options: GeneratorOptions = {}, extra: Partial<DeployRequest> = {}): Promise<DeployRequest> {
+async function request(fixture: string, target: string, options: GeneratorOptions = {}, extra: Partial<DeployRequest> = {}, prefix?: string): Promise<DeployRequest> {
   const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
-  const result = compile(text, { filename: fixture, cue: await cue(), target, registry, generatorOptions: options });
+  const result = compile(text, { filename: fixture, cue: await cue(), target, registry, generatorOptions: options, prefix });
   assert.equal(result.files.length > 0, true, result.diagnostics.map((d) => d.message).join("\n"));
   return {
     ir: result.pipelines[0],
@@ -64,6 +64,12 @@ Deno.test("deploy: kubernetes applies the folder with pruning by the pipeline's 
   assert.deepEqual(d.controlPlane.kind === "raw" && d.controlPlane.command.argv, [
     "kubectl", "get", "--raw", "/api/v1/namespaces/data/services/flowctl-control-plane:8081/proxy/api/services",
   ]);
+});
+
+Deno.test("deploy: kubernetes asks the control plane by the name it was given (--prefix)", async () => {
+  const d = deployment("kubernetes", await request("fan_out.yaml", "kubernetes", {}, {}, "dev"))!;
+  assert.deepEqual(d.controlPlane.kind === "raw" && d.controlPlane.command.argv.at(-1), "/api/v1/namespaces/default/services/dev-flowctl-control-plane:8081/proxy/api/services");
+  assert.match(argvs(d.delete)[0].join(" "), /part-of=dev-ledger-fanout /);
 });
 
 Deno.test("deploy: nomad runs the job file and stops and shows the job in its own region and namespace", async () => {

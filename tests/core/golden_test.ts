@@ -1,7 +1,9 @@
 /**
  * Golden files: every fixture × every registered target → golden/<fixture>/<target>/…,
  * plus diagnostics.txt when there are diagnostics; every invalid fixture →
- * golden/invalid/<case>/diagnostics.txt. A mismatch prints a unified diff.
+ * golden/invalid/<case>/diagnostics.txt; every fixture in fixtures/with_flags/,
+ * translated with a prefix and an image registry (WITH_FLAGS), →
+ * golden/with_flags/<fixture>/<target>/…. A mismatch prints a unified diff.
  * `deno task golden:update` (UPDATE_GOLDEN=1) rewrites them and deletes the
  * ones no fixture makes any more. Every compose file is also checked against
  * the Compose schema, every Kubernetes object against the strict Kubernetes
@@ -21,10 +23,19 @@ import { kubernetesErrors } from "../support/kubernetes_check.ts";
 import { checkComposeValues, checkKubernetesValues, checkLocalValues } from "../support/round_trip.ts";
 import { nomadErrors } from "../support/nomad_check.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
+import { applyPrefixAndRegistry, type PrefixAndRegistry } from "../../translate/prefix_registry.ts";
 
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
 const registry = defaultRegistry();
 const GOLDEN = new URL("golden/", ROOT);
+/** What fixtures/with_flags/ is translated with: `--prefix dev --registry registry.example.com/acme`. */
+const WITH_FLAGS: PrefixAndRegistry = { prefix: "dev", imageRegistry: "registry.example.com/acme" };
+
+/** The fixture folders with golden files: where each fixture's goldens go, and what it is translated with. */
+const VALID_SETS = [
+  { folder: "fixtures", golden: "", flags: {} },
+  { folder: "fixtures/with_flags", golden: "with_flags/", flags: WITH_FLAGS },
+] as const;
 
 function diagnosticsText(ds: Parameters<typeof formatDiagnostic>[0][]): string {
   return ds.map(formatDiagnostic).join("\n") + "\n";
@@ -33,15 +44,17 @@ function diagnosticsText(ds: Parameters<typeof formatDiagnostic>[0][]): string {
 /** What golden/ must hold (relative path → content), computed from the fixtures and the registry alone. */
 async function expectedGoldens(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const fixture of await fixtureFiles("fixtures")) {
-    const name = fixture.replace(/\.(ya?ml|json)$/, "");
-    const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
-    const checked = validate(text, { filename: `fixtures/${fixture}`, cue: await cue() });
-    for (const target of registry.names()) {
-      const generated = generate(checked.pipelines, { target, registry });
-      const diagnostics = sortDiagnostics([...checked.diagnostics, ...generated.diagnostics]);
-      for (const f of generated.files) out.set(`${name}/${target}/${f.path}`, f.content);
-      if (diagnostics.length) out.set(`${name}/${target}/diagnostics.txt`, diagnosticsText(diagnostics));
+  for (const { folder, golden, flags } of VALID_SETS) {
+    for (const fixture of await fixtureFiles(folder)) {
+      const name = golden + fixture.replace(/\.(ya?ml|json)$/, "");
+      const text = await Deno.readTextFile(new URL(`${folder}/${fixture}`, ROOT));
+      const checked = validate(text, { filename: `${folder}/${fixture}`, cue: await cue() });
+      for (const target of registry.names()) {
+        const generated = generate(checked.pipelines, { target, registry, ...flags });
+        const diagnostics = sortDiagnostics([...checked.diagnostics, ...generated.diagnostics]);
+        for (const f of generated.files) out.set(`${name}/${target}/${f.path}`, f.content);
+        if (diagnostics.length) out.set(`${name}/${target}/diagnostics.txt`, diagnosticsText(diagnostics));
+      }
     }
   }
   for (const fixture of await fixtureFiles("fixtures/invalid")) {
@@ -78,33 +91,35 @@ async function check(relative: string, actual: string) {
   }
 }
 
-for (const fixture of await fixtureFiles("fixtures")) {
-  const name = fixture.replace(/\.(ya?ml|json)$/, "");
+for (const { folder, golden, flags } of VALID_SETS) for (const fixture of await fixtureFiles(folder)) {
+  const name = golden + fixture.replace(/\.(ya?ml|json)$/, "");
   for (const target of registry.names()) {
-    Deno.test(`golden: ${fixture} → ${target}`, async () => {
-      const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
-      const result = compile(text, { filename: `fixtures/${fixture}`, cue: await cue(), target, registry });
+    Deno.test(`golden: ${golden}${fixture} → ${target}`, async () => {
+      const text = await Deno.readTextFile(new URL(`${folder}/${fixture}`, ROOT));
+      const result = compile(text, { filename: `${folder}/${fixture}`, cue: await cue(), target, registry, ...flags });
+      // Values are read back against the IR as the target got it: with the prefix and registry applied.
+      const pipelines = result.pipelines.map((p) => applyPrefixAndRegistry(p, flags));
       for (const f of result.files) {
         await check(`${name}/${target}/${f.path}`, f.content);
         if (target === "docker-compose") {
           assert.deepEqual(await composeErrors(f.content), [], `${f.path} breaks the Compose Specification schema`);
-          checkComposeValues(f.content, result.pipelines.find((p) => f.path.startsWith(p.name) || result.pipelines.length === 1)!);
+          checkComposeValues(f.content, pipelines.find((p) => f.path.startsWith(p.name) || pipelines.length === 1)!);
         }
         if (target === "nomad") assert.deepEqual(await nomadErrors(f.path, f.content), [], `${f.path} breaks Nomad's block table`);
-        if (target === "local") await checkLocalValues(f.content, result.pipelines.find((p) => f.path.startsWith(`${p.name}/`)) ?? result.pipelines[0]);
+        if (target === "local") await checkLocalValues(f.content, pipelines.find((p) => f.path.startsWith(`${p.name}/`)) ?? pipelines[0]);
       }
       if (target === "kubernetes") {
         // Each pipeline's objects are applied on their own (a folder each when a file holds several).
         const folders = Map.groupBy(result.files, (f) => f.path.includes("/") ? f.path.slice(0, f.path.indexOf("/")) : "");
-        for (const [folder, files] of folders) {
-          assert.deepEqual(await kubernetesErrors(files.map((f) => f.content)), [], `kubernetes objects of ${name}/${folder}`);
-          const ir = result.pipelines.find((p) => p.name === folder) ?? result.pipelines[0];
+        for (const [sub, files] of folders) {
+          assert.deepEqual(await kubernetesErrors(files.map((f) => f.content)), [], `kubernetes objects of ${name}/${sub}`);
+          const ir = pipelines.find((p) => p.name === sub) ?? pipelines[0];
           checkKubernetesValues(files.map((f) => f.content), ir);
         }
       }
       if (result.diagnostics.length) await check(`${name}/${target}/diagnostics.txt`, diagnosticsText(result.diagnostics));
       // Determinism: a second run is byte-identical.
-      const again = compile(text, { filename: `fixtures/${fixture}`, cue: await cue(), target, registry });
+      const again = compile(text, { filename: `${folder}/${fixture}`, cue: await cue(), target, registry, ...flags });
       assert.deepEqual(again.files, result.files);
     });
   }

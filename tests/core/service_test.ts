@@ -32,6 +32,33 @@ Deno.test("service: translate answers with the same files and diagnostics as the
   assert.match(r.body.files.find((f: { path: string }) => f.path.includes("deployment")).content, /namespace: data/);
 });
 
+Deno.test("service: translate takes prefix and registry, as the CLI's --prefix and --registry", async () => {
+  const source = await Deno.readTextFile(new URL("fixtures/with_flags/prefix_registry.yaml", ROOT));
+  for (const target of ["docker-compose", "kubernetes", "nomad", "local"]) {
+    const r = await call("/v1/translate", { source, target, prefix: "dev", registry: "registry.example.com/acme" });
+    assert.equal(r.status, 200, target);
+    const direct = compile(source, { filename: "pipeline.yaml", cue: await cue(), target, prefix: "dev", imageRegistry: "registry.example.com/acme" });
+    assert.deepEqual(r.body.files, direct.files.map((f) => ({ path: f.path, content: f.content })), target);
+    assert.match(r.body.files.map((f: { content: string }) => f.content).join(""), /registry\.example\.com\/acme\/postgres:16/, target);
+  }
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ prefix: 1 }, /^"prefix" must be a string$/],
+    [{ registry: ["ghcr.io"] }, /^"registry" must be a string$/],
+    [{ prefix: "Dev" }, /^prefix "Dev" cannot start names on every target: use lower-case letters/],
+    [{ registry: "a b" }, /^registry "a b" is not a registry to put before image names/],
+  ];
+  for (const [fields, message] of cases) {
+    const r = await call("/v1/translate", { source, ...fields });
+    assert.equal(r.status, 400, JSON.stringify(fields));
+    assert.equal(r.body.error.code, "invalid_request");
+    assert.match(r.body.error.message, message);
+  }
+  const unknown = await call("/v1/validate", { source, prefix: "dev" });
+  assert.equal(unknown.body.error.code, "unknown_field", "validate generates nothing to name");
+  const listed = await call("/v1/translate", { source, colour: "red" });
+  assert.match(listed.body.error.message, /the fields are source, filename, target, options, prefix, registry$/);
+});
+
 Deno.test("service: a pipeline with errors is 422 (translate) or 200 with valid=false (validate), diagnostics with the CLI's fields", async () => {
   const broken = fanOut.replace("inputs: [token-transfers]", "inputs: [token-transfer]");
   const t = await call("/v1/translate", { source: broken });
@@ -88,6 +115,7 @@ Deno.test("service: targets are listed with their options; the page and its scri
   const t = await call("/v1/targets");
   assert.deepEqual(t.body.targets.map((x: { name: string }) => x.name), ["docker-compose", "kubernetes", "local", "nomad"]);
   assert.ok(t.body.targets.find((x: { name: string }) => x.name === "kubernetes").options.some((o: { name: string }) => o.name === "namespace"));
+  assert.match(t.body.targets.find((x: { name: string }) => x.name === "nomad").prefix, /^the job is `<prefix>-<name>`/, "what a prefix changes");
   const page = await call("/");
   assert.equal(page.status, 200);
   assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'self'/);

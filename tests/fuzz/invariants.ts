@@ -98,9 +98,9 @@ export async function checkCli(input: FuzzInput, valid: boolean): Promise<void> 
   assert.equal(v.code, valid ? 0 : 1, v.stderr);
   const report = JSON.parse(v.stdout);
   for (const d of report.diagnostics) assert.equal(d.file, "<stdin>");
-  const t = await runCli(["translate", "-f", "-", "-t", "all", "-o", "out"], {}, input.bytes);
+  const t = await runCli(["translate", "-f", "-", "-o", "all", "--output-dir", "out"], {}, input.bytes);
   assert([0, 1].includes(t.code), `translate exit ${t.code}: ${t.stderr}`);
-  assert.equal(t.written.size, t.code === 0 ? 1 : 0, "-o writes all or nothing");
+  assert.equal(t.written.size, t.code === 0 ? 1 : 0, "--output-dir writes all or nothing");
   assert.doesNotMatch(t.stderr, /internal error|E_INTERNAL|\n\s+at /, "no internal error, no stack trace");
 }
 

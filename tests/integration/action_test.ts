@@ -5,6 +5,7 @@
  * printed (workflow commands), wrote (files, outputs, summary) and its exit code.
  */
 import assert from "node:assert/strict";
+import { parse } from "yaml";
 import { exec, ROOT } from "../support/helpers.ts";
 
 const ACTION = new URL("dist/action.js", ROOT).pathname;
@@ -134,6 +135,52 @@ Deno.test("action: generate writes each pipeline × target, lists the files, and
   } finally {
     await Deno.remove(ws, { recursive: true });
   }
+});
+
+Deno.test("action: prefix and registry reach every target, as the CLI's --prefix and --registry", async () => {
+  const ws = await workspace();
+  try {
+    // At the fixture's own path: run.sh names the file it came from.
+    await Deno.mkdir(`${ws}/fixtures/with_flags`, { recursive: true });
+    await Deno.copyFile(new URL("fixtures/with_flags/prefix_registry.yaml", ROOT), `${ws}/fixtures/with_flags/prefix_registry.yaml`);
+    const step = await runStep(ws, {
+      pipelines: "fixtures/with_flags/prefix_registry.yaml",
+      targets: "all",
+      prefix: "dev",
+      registry: "registry.example.com/acme",
+      "output-dir": "deploy",
+      mode: "generate",
+    });
+    assert.equal(step.code, 0, step.stdout);
+    // The same bytes as the goldens the CLI's flags make.
+    const golden = new URL("golden/with_flags/prefix_registry/", ROOT);
+    for (const file of await filesUnder(new URL(golden).pathname)) {
+      if (file.endsWith("diagnostics.txt")) continue;
+      assert.equal(await Deno.readTextFile(`${ws}/deploy/${file}`), await Deno.readTextFile(new URL(file, golden)), file);
+    }
+    assert.ok(step.outputs.files.split("\n").includes("deploy/kubernetes/04-deployment-dev-postgres.yaml"));
+
+    for (
+      const [inputs, message] of [
+        [{ prefix: "Dev" }, /^::error title=flowctl::input prefix: prefix "Dev" cannot start names on every target/m],
+        [{ registry: "ghcr.io/Acme" }, /^::error title=flowctl::input registry: registry "ghcr\.io\/Acme" is not a registry/m],
+      ] as const
+    ) {
+      const bad = await runStep(ws, { pipelines: "fixtures/with_flags/prefix_registry.yaml", ...inputs });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, message);
+    }
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("action: every input the action reads is declared in action.yml, and every declared one is read", async () => {
+  const declared = Object.keys(parse(await Deno.readTextFile(new URL("action.yml", ROOT))).inputs).sort();
+  const source = await Deno.readTextFile(new URL("host/action.ts", ROOT));
+  const read = [...new Set([...source.matchAll(/\binput\("([\w-]+)"\)/g)].map((m) => m[1]))].sort();
+  assert.deepEqual(read, declared);
+  assert.ok(declared.includes("prefix") && declared.includes("registry"));
 });
 
 Deno.test("action: a pipeline file that is not UTF-8 is annotated at its offending byte", async () => {

@@ -15,7 +15,7 @@ Deno.test("cli: the real entry point runs as a subprocess", async () => {
 });
 
 Deno.test("cli: an output folder that cannot be written is an input error (exit 1), not an internal one", async () => {
-  const p = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-o", "/proc/flowctl-nope"]);
+  const p = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "--output-dir", "/proc/flowctl-nope"]);
   assert.equal(p.code, 1);
   assert.match(p.stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
   assert.doesNotMatch(p.stderr, /internal error/);
@@ -43,7 +43,7 @@ Deno.test("cli: translate --check on a real directory (subprocess): 0 after tran
   const dir = await Deno.makeTempDir();
   const flowctl = (...args: string[]) =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-t", "local", "-o", dir, ...args],
+      args: ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", "-o", "local", "--output-dir", dir, ...args],
       cwd: new URL(".", ROOT).pathname,
       env: { NO_COLOR: "1" },
     }).output();
@@ -57,14 +57,35 @@ Deno.test("cli: translate --check on a real directory (subprocess): 0 after tran
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("cli: -o writes all files or none: one file that cannot be written leaves no file and no temporary behind", async () => {
+Deno.test("cli: --output-dir writes all files or none: one file that cannot be written leaves no file and no temporary behind", async () => {
   const dir = await Deno.makeTempDir();
   // A directory where a temporary file must go: that one write fails, after others have been written.
   await Deno.mkdir(`${dir}/04-deployment-sink.yaml.flowctl-tmp`);
-  const p = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/linear.yaml", "-t", "kubernetes", "-o", dir]);
+  const p = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/linear.yaml", "-o", "kubernetes", "--output-dir", dir]);
   assert.equal(p.code, 1, p.stderr);
   assert.match(p.stderr, new RegExp(`^flowctl: cannot write into ${dir}: `, "m"));
   const left = [...Deno.readDirSync(dir)].map((e) => e.name);
   assert.deepEqual(left, ["04-deployment-sink.yaml.flowctl-tmp"], "nothing else: no file, no temporary");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli: --to-file writes one file on disk (run.sh executable), as stdout would print it; -o DIR is refused before anything is read", async () => {
+  const dir = await Deno.makeTempDir();
+  const flowctl = (...args: string[]) => exec(Deno.execPath(), ["run", "-A", "cli.ts", "translate", "-f", "fixtures/fan_out.yaml", ...args]);
+  const printed = await flowctl("-o", "local");
+  assert.equal(printed.code, 0, printed.stderr);
+  const written = await flowctl("-o", "local", "--to-file", `${dir}/sub/run.sh`);
+  assert.equal(written.code, 0, written.stderr);
+  assert.equal(written.stdout, "");
+  assert.equal(await Deno.readTextFile(`${dir}/sub/run.sh`), printed.stdout);
+  assert.equal((await Deno.stat(`${dir}/sub/run.sh`)).mode! & 0o111, 0o111, "run.sh is executable");
+  assert.deepEqual([...Deno.readDirSync(`${dir}/sub`)].map((e) => e.name), ["run.sh"], "no temporary left, no env file beside it");
+
+  const refused = await flowctl("-o", dir);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /^flowctl: -o names a target now, and ".*" is none .*; to write files, use --output-dir DIR \(or --to-file FILE\)$/m);
+  const unwritable = await flowctl("--to-file", "/proc/flowctl-nope/compose.yaml");
+  assert.equal(unwritable.code, 1);
+  assert.match(unwritable.stderr, /^flowctl: cannot write \/proc\/flowctl-nope\/compose\.yaml: /);
   await Deno.remove(dir, { recursive: true });
 });

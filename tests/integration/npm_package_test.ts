@@ -100,7 +100,7 @@ process.stdout.write(r.files[0].targets[0].files[0].content);
       assert.equal(usage.code, 2);
       // An output folder that cannot be made is the user's error, reported at once (Node 20's own
       // recursive mkdir never returns for it).
-      const unwritable = await exec(bin, ["translate", "-f", "fixtures/fan_out.yaml", "-o", "/proc/flowctl-nope"]);
+      const unwritable = await exec(bin, ["translate", "-f", "fixtures/fan_out.yaml", "--output-dir", "/proc/flowctl-nope"]);
       assert.equal(unwritable.code, 1);
       assert.match(unwritable.stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
     });

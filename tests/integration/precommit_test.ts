@@ -45,7 +45,7 @@ Deno.test("pre-commit: the validate hook passes a valid pipeline and fails an in
     hooks:
       - id: flowctl-validate
       - id: flowctl-drift
-        args: [-f, pipelines/ledger.yaml, -t, nomad, -o, deploy]
+        args: [-f, pipelines/ledger.yaml, -o, nomad, --output-dir, deploy]
 `,
     );
     await Deno.mkdir(`${project}/pipelines`);
@@ -64,7 +64,7 @@ Deno.test("pre-commit: the validate hook passes a valid pipeline and fails an in
 
     // Generated with the same hook's flowctl: both pass.
     const bin = (await exec("bash", ["-c", `ls -d ${tmp}/cache/repo*/node_env-*/bin/flowctl`])).stdout.trim();
-    const gen = await exec(bin, ["translate", "-f", "pipelines/ledger.yaml", "-t", "nomad", "-o", "deploy"], { cwd: project });
+    const gen = await exec(bin, ["translate", "-f", "pipelines/ledger.yaml", "-o", "nomad", "--output-dir", "deploy"], { cwd: project });
     assert.equal(gen.code, 0, gen.stderr);
     await git(project, "add", ".");
     r = await preCommit();
@@ -77,6 +77,14 @@ Deno.test("pre-commit: the validate hook passes a valid pipeline and fails an in
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^flowctl validate\.+Failed$/m);
     assert.match(r.stdout, /^pipelines\/ledger\.yaml:9:16 error E_UNKNOWN_INPUT: sink "dst" names "sorce"/m);
+
+    // A config written for the older flags (-o DIR) fails with the way to write it now.
+    const config = await Deno.readTextFile(`${project}/.pre-commit-config.yaml`);
+    await Deno.writeTextFile(`${project}/.pre-commit-config.yaml`, config.replace("-o, nomad, --output-dir, deploy", "-t, nomad, -o, deploy"));
+    await git(project, "add", ".");
+    r = await preCommit();
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^flowctl: -o names a target now, and "deploy" is none .*; to write files, use --output-dir DIR \(or --to-file FILE\)$/m);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -13,12 +13,15 @@ Deno.test("service process: compiles in workers under the serve task's permissio
   const service = await spawnService();
   try {
     const fanOut = await Deno.readTextFile(new URL("fixtures/fan_out.yaml", ROOT));
-    const body = JSON.stringify({ source: fanOut, filename: "fan_out.yaml", target: "kubernetes" });
+    // prefix and registry cross into the workers with the rest of the job.
+    const body = JSON.stringify({ source: fanOut, filename: "fan_out.yaml", target: "kubernetes", prefix: "dev", registry: "registry.example.com/acme" });
     const init = { method: "POST", headers: { "content-type": "application/json" }, body };
     const remote = await fetch(`${service.base}/v1/translate`, init);
     const local = await createHandler({ cue: await cue() })(new Request("http://flowctl.test/v1/translate", init));
     assert.equal(remote.status, 200);
-    assert.equal(await remote.text(), await local.text());
+    const text = await remote.text();
+    assert.equal(text, await local.text());
+    assert.ok(JSON.parse(text).files.every((f: { path: string }) => f.path.includes("-dev-")), "every object is named dev-…");
 
     for (const method of ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__"]) {
       const r = await fetch(`${service.base}/v1/translate`, { method });

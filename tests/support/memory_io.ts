@@ -7,7 +7,7 @@ export interface Run {
   code: number;
   stdout: string;
   stderr: string;
-  /** What `-o DIR` would have written, by DIR. */
+  /** What `--output-dir DIR` (or `--to-file`, in its folder) would have written, by DIR. */
   written: Map<string, OutputFile[]>;
 }
 
