@@ -1,7 +1,9 @@
 /**
  * `flowctl controlplane`: serves the control plane that components register
  * with, until Ctrl-C or SIGTERM. The control plane's modules (sockets, gRPC)
- * are loaded only when a command needs them.
+ * are loaded only when a command needs them. `flowctl controlplane image …`
+ * builds its image (image.ts); `health` and `wait` are the image's probes
+ * (probe.ts), here too.
  */
 import type { ControlPlane, ControlPlaneOptions } from "../controlplane/server.ts";
 import { EXIT, InputError, onDisk, UsageError } from "./errors.ts";
@@ -10,6 +12,26 @@ import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 
 export async function runControlPlaneCommand(args: string[], io: Io): Promise<number> {
+  switch (args[0]) {
+    case "image":
+      return (await import("./image.ts")).runImageCommand(args.slice(1), io);
+    case "health":
+      return (await import("./probe.ts")).runHealthCommand(args.slice(1), io);
+    case "wait":
+      return (await import("./probe.ts")).runWaitCommand(args.slice(1), io);
+  }
+  return await serveControlPlane(args, io);
+}
+
+/**
+ * The server: `controlplane [FLAGS]`, in the CLI and in the control-plane
+ * image, whose single-file program also names the store's writer (`storeWriter`).
+ */
+export async function serveControlPlane(
+  args: string[],
+  io: Io,
+  program: Pick<ControlPlaneOptions, "storeWriter"> = {},
+): Promise<number> {
   const flags = parseFlags(args, {
     "--address": "address",
     "--port": "port",
@@ -41,6 +63,7 @@ export async function runControlPlaneCommand(args: string[], io: Io): Promise<nu
     heartbeatTtlMs,
     sweepIntervalMs: v.sweep === undefined ? undefined : durationFlag("--janitor-interval", v.sweep),
     advertise: v.advertise,
+    storeWriter: program.storeWriter,
     log: (line: string) => io.stderr(`flowctl controlplane: ${line}\n`),
   };
   if (db) await onDisk(`create the folder of ${db}`, () => io.makeParentDir(db));
