@@ -11,5 +11,5 @@ export { parseFlags } from "./cli/flags.ts";
 if (import.meta.main) {
   const { main } = await import("./cli/main.ts");
   const { denoIo } = await import("./host/deno_io.ts");
-  Deno.exit(await main(Deno.args, denoIo()));
+  Deno.exit(await main(Deno.args, denoIo(() => import("./host/cue_wasm.ts").then((m) => m.loadCue()))));
 }

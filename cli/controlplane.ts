@@ -2,7 +2,9 @@
  * `flowctl controlplane`: serves the control plane that components register
  * with, until Ctrl-C or SIGTERM. The control plane's modules (sockets, gRPC)
  * are loaded only when a command needs them. `flowctl server` is the same
- * command with the Go flowctl's flag names (server.ts).
+ * command with the Go flowctl's flag names (server.ts). `flowctl controlplane
+ * image …` builds its image (image.ts); `health` and `wait` are the image's
+ * probes (probe.ts), here too.
  */
 import type { ControlPlane, ControlPlaneOptions } from "../controlplane/server.ts";
 import { EXIT, InputError, onDisk, UsageError } from "./errors.ts";
@@ -40,7 +42,29 @@ export const CONTROLPLANE_FLAGS: ControlPlaneFlags = {
   help: HELP.controlplane,
 };
 
-export async function runControlPlaneCommand(args: string[], io: Io, spelling: ControlPlaneFlags = CONTROLPLANE_FLAGS): Promise<number> {
+export async function runControlPlaneCommand(args: string[], io: Io): Promise<number> {
+  switch (args[0]) {
+    case "image":
+      return (await import("./image.ts")).runImageCommand(args.slice(1), io);
+    case "health":
+      return (await import("./probe.ts")).runHealthCommand(args.slice(1), io);
+    case "wait":
+      return (await import("./probe.ts")).runWaitCommand(args.slice(1), io);
+  }
+  return await serveControlPlane(args, io);
+}
+
+/**
+ * The server: `controlplane [FLAGS]` (or `server`, in its spelling), in the
+ * CLI and in the control-plane image, whose single-file program also names
+ * the store's writer (`storeWriter`).
+ */
+export async function serveControlPlane(
+  args: string[],
+  io: Io,
+  program: Pick<ControlPlaneOptions, "storeWriter"> = {},
+  spelling: ControlPlaneFlags = CONTROLPLANE_FLAGS,
+): Promise<number> {
   const { command, dbFlag, inMemoryFlag } = spelling;
   const flags = parseFlags(args, spelling.values, spelling.booleans);
   if (flags.help) {
@@ -66,6 +90,7 @@ export async function runControlPlaneCommand(args: string[], io: Io, spelling: C
     heartbeatTtlMs,
     sweepIntervalMs,
     advertise: v.advertise,
+    storeWriter: program.storeWriter,
     log: (line: string) => io.stderr(`flowctl ${command}: ${line}\n`),
   };
   if (db) await onDisk(`create the folder of ${db}`, () => io.makeParentDir(db));

@@ -70,6 +70,12 @@ Options:
   --in-memory               keep nothing across restarts
   --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
   -h, --help                show this help
+
+Also:
+  flowctl controlplane image build [--tag IMAGE] [--push]   build its image with docker
+  flowctl controlplane health [URL]     one GET of URL (default: its /health on 8081)
+  flowctl controlplane wait URL... [--timeout SECONDS] [--every MILLISECONDS]
+                                        GET the URLs until every one answers 2xx
 `,
   server: `Usage: flowctl server [OPTIONS]
 

@@ -32,6 +32,40 @@ export interface Io {
    * are passed on as SIGTERM. Resolves with its exit status.
    */
   runScript(script: string, env: Record<string, string>): Promise<number>;
+  /**
+   * A file flowctl carries beside itself, such as `control-plane.js` (the
+   * control-plane image's program): where it is depends on how flowctl was
+   * installed (a checkout's dist/, the npm package's folder).
+   */
+  readOwnFile(name: string): Promise<Uint8Array>;
   /** Resolves with the signal's name on Ctrl-C or SIGTERM (long-running commands). */
   untilStopped(): Promise<string>;
+  /**
+   * Runs a program (argv[0], looked up on PATH; no shell) to its end, its
+   * output captured. A program that cannot start is data too (`notStarted`).
+   */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** One HTTP GET: the answer's status, or why there was none within timeoutMs. */
+  httpGet(url: string, timeoutMs: number): Promise<HttpAnswer>;
 }
+
+export interface ExecOptions {
+  /** Its standard input; without it, stdin is empty. */
+  stdin?: Uint8Array;
+  cwd?: string;
+  /** Added to this process's environment (a name given here wins). */
+  env?: Record<string, string>;
+  /** Also copy its output to our stderr as it arrives: the progress of a long step. */
+  echo?: boolean;
+}
+
+export interface ExecResult {
+  /** Its exit status (128 + the signal's number when a signal ended it); 127 when it did not start. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Why it did not start (not found, not executable), when it did not. */
+  notStarted?: string;
+}
+
+export type HttpAnswer = { status: number } | { error: string };

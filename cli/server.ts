@@ -4,7 +4,7 @@
  * units written for it keep working. It is `flowctl controlplane` with
  * another spelling of its flags, not a second server.
  */
-import { type ControlPlaneFlags, runControlPlaneCommand } from "./controlplane.ts";
+import { type ControlPlaneFlags, serveControlPlane } from "./controlplane.ts";
 import { UsageError } from "./errors.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
@@ -41,5 +41,5 @@ export function runServer(args: string[], io: Io): Promise<number> {
       );
     }
   }
-  return runControlPlaneCommand(args, io, SERVER_FLAGS);
+  return serveControlPlane(args, io, {}, SERVER_FLAGS);
 }

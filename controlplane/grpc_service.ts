@@ -9,6 +9,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ownValue } from "./own_keys.ts";
+import { CONTROL_PLANE_PROTOS } from "./proto/protos.ts";
 import { pageOf } from "./paging.ts";
 import {
   COMPONENT_TYPES,
@@ -22,8 +23,6 @@ import {
 import { type PipelineRun, type PipelineRuns, RUN_STATUSES, type RunMetrics } from "./runs.ts";
 import type { Store } from "./store.ts";
 import { type Descriptor, type MessageShape, messageShapes, wireProblem } from "./wire_check.ts";
-
-const PROTO_DIR = `${import.meta.dirname}/proto`;
 
 // deno-lint-ignore no-explicit-any
 type Message = Record<string, any>;
@@ -48,14 +47,12 @@ let protos: ProtoPackage | undefined;
 // deno-lint-ignore no-explicit-any
 export type ProtoPackage = any;
 
+/** How proto-loader turns messages into objects: field names as in the .proto files, enums by name. */
+export const PROTO_OPTIONS: protoLoader.Options = { keepCase: true, enums: String, longs: Number, defaults: true };
+
+/** From the .proto files embedded as JSON (scripts/embed_protos.ts), so no file is read at run time. */
 function packageDefinition(): protoLoader.PackageDefinition {
-  definitions ??= protoLoader.loadSync(["flowctl/v1/control_plane.proto", "control_plane.proto"], {
-    includeDirs: [PROTO_DIR],
-    keepCase: true,
-    enums: String,
-    longs: Number,
-    defaults: true,
-  });
+  definitions ??= protoLoader.fromJSON(CONTROL_PLANE_PROTOS, PROTO_OPTIONS);
   return definitions;
 }
 

@@ -36,7 +36,8 @@ export interface OpenedStore {
   report: StoreReport;
 }
 
-export async function openStore(path: string): Promise<OpenedStore> {
+/** `writerModule`: what the store's writer worker runs (SqliteStore.start). */
+export async function openStore(path: string, writerModule?: string): Promise<OpenedStore> {
   const finished = finishReplacement(path);
   const head = readHead(path);
   // The Go flowctl's server keeps its registry in BoltDB (--db-path); set aside as damaged, it would look lost.
@@ -49,7 +50,7 @@ export async function openStore(path: string): Promise<OpenedStore> {
     // A text file with no readable line is still the old format; binary is a database whose first page is gone.
     if (lines.applied > 0 || !bytes.includes(0)) {
       const keptAs = replace(path, lines.data, "jsonl-imported");
-      const opened = await openHealthy(path);
+      const opened = await openHealthy(path, writerModule);
       opened.report.skipped.unshift(...lines.skipped);
       opened.report.imported = { rows: count(lines.data), keptAs };
       return opened;
@@ -59,12 +60,12 @@ export async function openStore(path: string): Promise<OpenedStore> {
   if (problem) {
     const salvaged = salvageRows(path);
     const keptAs = replace(path, salvaged.data, "damaged");
-    const opened = await openHealthy(path);
+    const opened = await openHealthy(path, writerModule);
     opened.report.skipped.unshift(...salvaged.skipped);
     opened.report.recovered = { rows: count(salvaged.data), keptAs, problem };
     return opened;
   }
-  const opened = await openHealthy(path);
+  const opened = await openHealthy(path, writerModule);
   if (finished?.kind === "jsonl-imported") {
     opened.report.imported = { rows: count(opened.data), keptAs: finished.keptAs };
   }
@@ -76,7 +77,7 @@ export async function openStore(path: string): Promise<OpenedStore> {
 }
 
 /** Opens a sound database (or creates one), brings its schema up to date, reads it, and starts its writer. */
-async function openHealthy(path: string): Promise<OpenedStore> {
+async function openHealthy(path: string, writerModule?: string): Promise<OpenedStore> {
   createPrivateFile(path);
   const db = openDatabase(path);
   let loaded: { data: Buckets; skipped: Skipped[] };
@@ -86,7 +87,7 @@ async function openHealthy(path: string): Promise<OpenedStore> {
   } finally {
     db.close();
   }
-  return { store: await SqliteStore.start(path), data: loaded.data, report: { skipped: loaded.skipped } };
+  return { store: await SqliteStore.start(path, writerModule), data: loaded.data, report: { skipped: loaded.skipped } };
 }
 
 /** What is wrong with the database file, by SQLite's integrity check; undefined when it is sound. */

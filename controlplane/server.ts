@@ -27,6 +27,8 @@ export interface ControlPlaneOptions {
   sweepIntervalMs?: number;
   /** The address components are told in connection_info; default: address:port. */
   advertise?: string;
+  /** The module the store's writer worker runs; default: sqlite_writer.ts (a single-file bundle names itself). */
+  storeWriter?: string;
   log(line: string): void;
 }
 
@@ -52,7 +54,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   let store: Store = new MemoryStore();
   let data = emptyBuckets();
   let report: StoreReport = { skipped: [] };
-  if (options.db) ({ store, data, report } = await openStore(options.db));
+  if (options.db) ({ store, data, report } = await openStore(options.db, options.storeWriter));
   const state = checkStoredState(data);
   const skipped = [...report.skipped, ...state.skipped];
   logStoreReport(options.log, options.db ?? "", report, skipped);

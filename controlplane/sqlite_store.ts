@@ -14,6 +14,9 @@ import type { Row } from "./sqlite_database.ts";
 import type { WriterReply, WriterRequest } from "./sqlite_writer.ts";
 import type { Change, Store } from "./store.ts";
 
+/** The name the writer's worker runs under: a bundle that is its own writer (host/control_plane_image.ts) looks for it. */
+export const WRITER_NAME = "flowctl-store-writer";
+
 interface Batch {
   changes: Map<string, Change>;
   waiting: { resolve: () => void; reject: (err: Error) => void }[];
@@ -44,9 +47,13 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** Starts the writer on a database file that is already created and migrated. */
-  static start(path: string): Promise<SqliteStore> {
-    const writer = new Worker(new URL("./sqlite_writer.ts", import.meta.url).href, { type: "module" });
+  /**
+   * Starts the writer on a database file that is already created and
+   * migrated. `writerModule` is what the worker runs: sqlite_writer.ts, or a
+   * bundle that holds it.
+   */
+  static start(path: string, writerModule = new URL("./sqlite_writer.ts", import.meta.url).href): Promise<SqliteStore> {
+    const writer = new Worker(writerModule, { type: "module", name: WRITER_NAME });
     return new Promise((resolve, reject) => {
       writer.onmessage = ({ data }: MessageEvent<WriterReply>) => {
         if (data.kind === "opened") resolve(new SqliteStore(writer));

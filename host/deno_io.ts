@@ -1,9 +1,12 @@
 /** The CLI's `Io` on Deno: files, streams, environment, signals and child processes. */
-import type { Io } from "../cli/io.ts";
+import type { ExecResult, Io } from "../cli/io.ts";
 import type { CueEngine } from "../compiler/cue.ts";
 
-/** The real world, for Deno. */
-export function denoIo(): Io {
+/**
+ * The real world, for Deno. The CLI passes CUE's loader; the control-plane
+ * image, which compiles nothing, has none (and so does not carry CUE).
+ */
+export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
   let engine: Promise<CueEngine> | undefined;
   const encoder = new TextEncoder();
   return {
@@ -77,13 +80,67 @@ export function denoIo(): Io {
         for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, forward);
       }
     },
+    // A checkout keeps them in dist/ (built by scripts/bundle.ts).
+    readOwnFile: (name) => Deno.readFile(new URL(`../dist/${name}`, import.meta.url)),
     untilStopped: () =>
       new Promise((resolve) => {
         for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => resolve(signal));
       }),
     cue() {
-      engine ??= import("./cue_wasm.ts").then((m) => m.loadCue());
+      engine ??= loadCue ? loadCue() : Promise.reject(new Error("this program has no CUE evaluator"));
       return engine;
+    },
+    async exec(argv, options = {}): Promise<ExecResult> {
+      let child: Deno.ChildProcess;
+      try {
+        child = new Deno.Command(argv[0], {
+          args: argv.slice(1),
+          cwd: options.cwd,
+          env: options.env,
+          stdin: options.stdin ? "piped" : "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+      } catch (err) {
+        return { code: 127, stdout: "", stderr: "", notStarted: err instanceof Error ? err.message : String(err) };
+      }
+      const feed = async (bytes: Uint8Array) => {
+        const writer = child.stdin.getWriter();
+        try {
+          await writer.write(bytes);
+          await writer.close();
+        } catch { /* it stopped reading: its exit status says why */ }
+      };
+      const collect = async (stream: ReadableStream<Uint8Array>) => {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of stream) {
+          chunks.push(chunk);
+          if (options.echo) writeAll(Deno.stderr, chunk);
+        }
+        const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+        chunks.reduce((at, c) => (all.set(c, at), at + c.length), 0);
+        return new TextDecoder().decode(all);
+      };
+      const [stdout, stderr, status] = await Promise.all([
+        collect(child.stdout),
+        collect(child.stderr),
+        child.status,
+        options.stdin ? feed(options.stdin) : undefined,
+      ]);
+      return { code: status.code, stdout, stderr };
+    },
+    async httpGet(url, timeoutMs) {
+      try {
+        const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        await answer.body?.cancel();
+        return { status: answer.status };
+      } catch (err) {
+        if (err instanceof DOMException && err.name === "TimeoutError") return { error: `no answer within ${timeoutMs} ms` };
+        // "fetch failed", caused by "error sending request for url (…): …: Connection refused (os error 111)":
+        // the cause's last part says it.
+        const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+        return { error: (cause instanceof Error ? cause.message : String(cause)).split(": ").pop()! };
+      }
     },
   };
 }

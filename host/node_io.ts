@@ -1,8 +1,9 @@
 /** The CLI's `Io` on Node: files, streams, environment, signals and child processes. */
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import process from "node:process";
-import type { Io } from "../cli/io.ts";
+import type { ExecResult, Io } from "../cli/io.ts";
 import { loadCue } from "./node_cue.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -86,7 +87,48 @@ export function nodeIo(): Io {
         });
       });
     },
+    // This module runs bundled (dist/cli.js, the npm package's cli.js), and they sit beside the bundle.
+    readOwnFile: async (name) => new Uint8Array(await readFile(new URL(`./${name}`, import.meta.url))),
     untilStopped: () => new Promise((resolve) => SIGNALS.forEach((s) => process.once(s, () => resolve(s)))),
     cue: loadCue,
+    exec(argv, options = {}) {
+      return new Promise<ExecResult>((resolve) => {
+        const child = spawn(argv[0], argv.slice(1), {
+          cwd: options.cwd,
+          env: { ...process.env, ...options.env },
+          stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+        });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout!.on("data", (chunk: Buffer) => {
+          out.push(chunk);
+          if (options.echo) process.stderr.write(chunk);
+        });
+        child.stderr!.on("data", (chunk: Buffer) => {
+          err.push(chunk);
+          if (options.echo) process.stderr.write(chunk);
+        });
+        // It may stop reading early (and its exit status says why): a broken pipe is not our failure.
+        child.stdin?.on("error", () => {});
+        child.stdin?.end(options.stdin);
+        child.on("error", (e) => resolve({ code: 127, stdout: "", stderr: "", notStarted: e.message }));
+        child.on("close", (code, signal) => {
+          const signalNumber = signal ? (constants.signals as Record<string, number>)[signal] ?? 15 : 0;
+          resolve({ code: code ?? 128 + signalNumber, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+        });
+      });
+    },
+    async httpGet(url, timeoutMs) {
+      try {
+        const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        await answer.body?.cancel();
+        return { status: answer.status };
+      } catch (err) {
+        if (err instanceof DOMException && err.name === "TimeoutError") return { error: `no answer within ${timeoutMs} ms` };
+        // Node's fetch says "fetch failed"; the reason is its cause (ECONNREFUSED, ENOTFOUND …).
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        return { error: cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)) };
+      }
+    },
   };
 }

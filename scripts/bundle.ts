@@ -2,6 +2,7 @@
  * Builds dist/, the committed JavaScript that runs flowctl without Deno:
  *   dist/cli.js      the `flowctl` command on Node (npm bin, pre-commit hook)
  *   dist/action.js   the GitHub Action (action.yml)
+ *   dist/control-plane.js   the control-plane image's program, on Deno (controlplane/Dockerfile)
  *   dist/wasm_exec.js, dist/cue.wasm.gz   CUE, as cue-wasm 1.0.0 ships it
  *   dist/package.json  `"type": "module"`
  * and the playground's browser script (playground/bundle.ts, embedded as text
@@ -13,6 +14,7 @@ import * as esbuild from "esbuild";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { GLUE_FILE, loadGzippedWasm, packageUrl } from "../host/cue_wasm.ts";
 import { embeddedModule } from "./embed_text.ts";
+import { VERSION } from "../version.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const path = (relative: string) => fromFileUrl(new URL(relative, ROOT));
@@ -77,6 +79,25 @@ export async function bundle(entry: string, platform: "node" | "browser", progra
   return result.outputFiles[0].text;
 }
 
+/**
+ * The control plane and its npm packages (grpc-js, proto-loader, protobufjs)
+ * in one ES module for Deno, from host/control_plane_image.ts. `deno bundle`
+ * resolves the packages as Deno does, from deno.lock, and keeps Node's
+ * built-in modules (node:sqlite, http2 …) as imports: Deno has them. What is
+ * left runs with no npm: or remote import, so with nothing to download.
+ */
+export async function controlPlaneBundle(): Promise<Uint8Array> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--frozen", "--platform=deno", "--minify", "host/control_plane_image.ts"],
+    cwd: path("."),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) throw new Error(`deno bundle host/control_plane_image.ts failed:\n${new TextDecoder().decode(stderr)}`);
+  const banner = `// flowctl ${VERSION}: the control plane in one file, bundled from host/control_plane_image.ts by scripts/bundle.ts.\n`;
+  return new Uint8Array([...new TextEncoder().encode(banner), ...stdout]);
+}
+
 /** The files CUE needs beside a Node bundle (host/node_cue.ts loads them). */
 export async function cueAssets(): Promise<[string, Uint8Array][]> {
   return [
@@ -91,6 +112,7 @@ export async function bundleOutputs(): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>([
     ["dist/cli.js", text.encode(await bundle("host/node_cli.ts", "node"))],
     ["dist/action.js", text.encode(await bundle("host/action.ts", "node"))],
+    ["dist/control-plane.js", await controlPlaneBundle()],
     ...(await cueAssets()).map(([name, bytes]) => [`dist/${name}`, bytes] as [string, Uint8Array]),
     // The bundles are ES modules, whatever the package.json above them says.
     ["dist/package.json", text.encode(JSON.stringify({ type: "module" }) + "\n")],

@@ -1,14 +1,17 @@
 /**
- * Embeds text files the pure core needs into TypeScript modules, so it gets
- * them without reading files (it also runs in a browser):
- * schemas/pipeline.cue, the local target's shell runtime, and the playground's
- * page (server.ts reads no files, as Deno Deploy wants).
+ * Embeds text files the code needs into TypeScript modules, so it gets them
+ * without reading files (the core also runs in a browser):
+ * schemas/pipeline.cue, the local target's shell runtime, the playground's
+ * page (server.ts reads no files, as Deno Deploy wants), and the control
+ * plane's Dockerfile (`flowctl controlplane image build` works wherever the
+ * CLI is installed).
  * `deno task embed` rewrites them; CI fails when one is stale.
  */
 export const EMBEDDED = [
   { source: "schemas/pipeline.cue", module: "schemas/pipeline_cue.ts", name: "PIPELINE_CUE" },
   { source: "generators/local/local_runtime.sh", module: "generators/local/local_runtime.ts", name: "LOCAL_RUNTIME" },
   { source: "playground/page.html", module: "playground/page_html.ts", name: "PAGE_HTML" },
+  { source: "controlplane/Dockerfile", module: "cli/control_plane_dockerfile.ts", name: "CONTROL_PLANE_DOCKERFILE" },
 ] as const;
 
 export function embeddedModule(source: string, name: string, text: string): string {

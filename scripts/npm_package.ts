@@ -4,6 +4,8 @@
  *   index.js      the library (mod.ts) plus `loadCue` for Node, one ES module
  *   browser.js    the same for browsers (the "browser" export condition)
  *   cli.js        the `flowctl` command
+ *   control-plane.js   the control plane in one file, for Deno: what
+ *                 `flowctl controlplane image build` puts in the image
  *   wasm_exec.js, cue.wasm.gz   CUE (host/node_cue.ts finds them beside index.js)
  *   types/…       declarations emitted by TypeScript from the sources
  *   pipeline.schema.json   the editors' JSON Schema
@@ -15,7 +17,7 @@ import * as esbuild from "esbuild";
 import ts from "typescript";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../version.ts";
-import { bundle, cueAssets } from "./bundle.ts";
+import { bundle, controlPlaneBundle, cueAssets } from "./bundle.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -80,6 +82,8 @@ export async function npmPackage(): Promise<Map<string, Uint8Array>> {
   files.set("index.js", text.encode(await bundle("host/node.ts", "node", false)));
   files.set("browser.js", text.encode(await bundle("host/browser.ts", "browser")));
   files.set("cli.js", text.encode(await bundle("host/node_cli.ts", "node")));
+  // Beside cli.js, where the CLI looks for it (host/node_io.ts).
+  files.set("control-plane.js", await controlPlaneBundle());
   for (const [name, bytes] of await cueAssets()) files.set(name, bytes);
   // For editors: # yaml-language-server: $schema=./node_modules/@flowctl/flowctl/pipeline.schema.json
   files.set("pipeline.schema.json", await Deno.readFile(new URL("schemas/pipeline.schema.json", ROOT)));
@@ -103,7 +107,8 @@ export async function npmPackage(): Promise<Map<string, Uint8Array>> {
       "# @flowctl/flowctl\n\nThe flowctl pipeline compiler for Node: `npx flowctl --help`, or\n\n" +
         "```js\nimport { compile, loadCue } from \"@flowctl/flowctl\";\n" +
         'const result = compile(text, { filename: "pipeline.yaml", cue: await loadCue(), target: "kubernetes" });\n```\n\n' +
-        "The control plane (`flowctl controlplane`, `flowctl run`) needs the Deno build.\n",
+        "The control plane (`flowctl controlplane`, `flowctl run`) needs the Deno build; " +
+        "`npx flowctl controlplane image build` builds its image with docker.\n",
     ),
   );
   return files;

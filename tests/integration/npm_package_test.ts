@@ -3,8 +3,9 @@
  * `npm pack` packs it, a scratch Node project installs the tarball, and then
  * (on Node, no Deno involved) the library compiles every fixture for every
  * target with the same bytes as Deno does, a generator registered from outside
- * is used, the `flowctl` bin validates and translates, and TypeScript checks
- * a consumer against the shipped declarations.
+ * is used, the `flowctl` bin validates, translates and sends docker the
+ * control-plane image's build context, and TypeScript checks a consumer
+ * against the shipped declarations.
  */
 import assert from "node:assert/strict";
 import ts from "typescript";
@@ -103,6 +104,33 @@ process.stdout.write(r.files[0].targets[0].files[0].content);
       const unwritable = await exec(bin, ["translate", "-f", "fixtures/fan_out.yaml", "--output-dir", "/proc/flowctl-nope"]);
       assert.equal(unwritable.code, 1);
       assert.match(unwritable.stderr, /^flowctl: cannot write into \/proc\/flowctl-nope: /);
+    });
+
+    await t.step("the flowctl bin builds the control-plane image from the control-plane.js the package ships", async () => {
+      // A stand-in docker on PATH: it keeps the build context it is sent and answers like docker.
+      const bin = `${project}/fake-bin`;
+      await Deno.mkdir(bin);
+      await Deno.writeTextFile(
+        `${bin}/docker`,
+        `#!/usr/bin/env bash
+case $1 in
+  version) echo 20.10.24 ;;
+  build) cat > "$CONTEXT" ;;
+  image) echo 99400000 ;;
+esac
+`,
+        { mode: 0o755 },
+      );
+      const context = `${project}/context.tar`;
+      const built = await exec(`${project}/node_modules/.bin/flowctl`, ["controlplane", "image", "build"], {
+        env: { PATH: `${bin}:${Deno.env.get("PATH")}`, CONTEXT: context },
+      });
+      assert.equal(built.code, 0, built.stderr);
+      assert.equal(built.stdout, "built flowctl/control-plane:0.1.0 (99.4 MB)\n");
+      const listed = await exec("tar", ["-tvf", context]);
+      assert.deepEqual(listed.stdout.trim().split("\n").map((line) => line.split(/\s+/).pop()), ["Dockerfile", "control-plane.js", "data/"]);
+      const extracted = await exec("tar", ["-xOf", context, "control-plane.js"]);
+      assert.equal(extracted.stdout, await Deno.readTextFile(new URL("dist/control-plane.js", ROOT)));
     });
 
     await t.step("TypeScript checks a consumer against the shipped declarations", () => {

@@ -13,9 +13,9 @@ export interface Client {
   close(): void;
 }
 
-export function client(service: "v1" | "legacy", port: number): Client {
+export function client(service: "v1" | "legacy", port: number, host = "127.0.0.1"): Client {
   const Ctor = service === "v1" ? pkg.flowctl.v1.ControlPlaneService : pkg.flowctl.ControlPlane;
-  const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const c = new Ctor(`${host}:${port}`, grpc.credentials.createInsecure());
   return {
     call: (method, request) =>
       new Promise((resolve, reject) =>

@@ -11,12 +11,30 @@ export interface Run {
   written: Map<string, OutputFile[]>;
 }
 
+/** What a test puts in place of programs, the network and the environment (default: none of them). */
+export type World = Partial<Pick<Io, "exec" | "httpGet" | "env" | "readOwnFile">>;
+
 /** Runs `flowctl ARGS`; FILES are read before the repository's own (paths relative to its root). */
-export async function runCli(
+export function runCli(
   args: string[],
   files: Record<string, string | Uint8Array> = {},
   stdin: string | Uint8Array = "",
   tree = new Map<string, string>(),
+  world: World = {},
+): Promise<Run> {
+  return runProgram(main, args, { files, stdin, tree, world });
+}
+
+/** Runs a program of the CLI's shape (`main`, the control-plane image's) against an Io in memory. */
+export async function runProgram(
+  program: (args: string[], io: Io) => Promise<number>,
+  args: string[],
+  { files = {}, stdin = "", tree = new Map(), world = {} }: {
+    files?: Record<string, string | Uint8Array>;
+    stdin?: string | Uint8Array;
+    tree?: Map<string, string>;
+    world?: World;
+  } = {},
 ): Promise<Run> {
   const out = { stdout: "", stderr: "", written: new Map<string, OutputFile[]>() };
   const bytes = (text: string | Uint8Array) => typeof text === "string" ? new TextEncoder().encode(text) : text;
@@ -29,14 +47,17 @@ export async function runCli(
     writeFiles: (dir, f) => Promise.resolve(void out.written.set(dir, f)),
     stdout: (t) => void (out.stdout += t),
     stderr: (t) => void (out.stderr += t),
-    env: () => undefined,
+    env: world.env ?? (() => undefined),
     isTerminal: false,
     cue,
     makeParentDir: () => Promise.resolve(),
     readTree: () => Promise.resolve(tree),
     runScript: () => Promise.reject(new Error("no scripts run in memory")),
     untilStopped: () => new Promise(() => {}),
+    readOwnFile: world.readOwnFile ?? ((name) => Deno.readFile(new URL(`dist/${name}`, ROOT))),
+    exec: world.exec ?? (() => Promise.resolve({ code: 127, stdout: "", stderr: "", notStarted: "no programs run in memory" })),
+    httpGet: world.httpGet ?? (() => Promise.resolve({ error: "no network in memory" })),
   };
-  const code = await main(args, io);
+  const code = await program(args, io);
   return { code, ...out };
 }

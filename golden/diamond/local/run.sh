@@ -103,10 +103,16 @@ start_container() {
   start "$1" "$2" "${@:4}"
 }
 
-# http_ok PORT PATH: true when GET http://127.0.0.1:PORT PATH answers 2xx.
+# http_ok PORT PATH: true when GET http://127.0.0.1:PORT PATH answers 2xx;
+# with an empty PATH, when the port accepts a connection (a server that may
+# not speak HTTP/1, such as another control plane's gRPC port).
 http_ok() {
   local fd status=""
   { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  if [[ -z $2 ]]; then
+    exec {fd}>&-
+    return 0
+  fi
   printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&"$fd"
   IFS=' ' read -r -t 5 _ status _ <&"$fd"
   exec {fd}>&-
