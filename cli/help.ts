@@ -10,6 +10,9 @@ Usage:
   flowctl translate -f FILE [-o TARGET] [--output-dir DIR [--check] | --to-file FILE]
                     [--prefix P] [--registry R] [--format text|json]
   flowctl run [OPTIONS] FILE
+  flowctl apply -f FILE [-o TARGET] [--dry-run] [--state-dir DIR] [--timeout 300]
+  flowctl delete -f FILE [-o TARGET] [--volumes] [--dry-run]
+  flowctl status -f FILE [-o TARGET] [--format text|json]
   flowctl controlplane [--port 8080] [--http-port 8081] [--db PATH | --in-memory]
   flowctl server [--port 8080] [--db-path PATH | --no-persistence]
   flowctl --version
@@ -18,6 +21,10 @@ Commands:
   validate    check pipeline files and report every problem
   translate   generate the files of a target (default: spec.driver, else docker-compose)
   run         run a pipeline on this machine (the local target, without writing it out)
+  apply       start or update a pipeline with its engine (docker compose, kubectl, nomad, or
+              flowctl run in the background) and wait until it runs
+  delete      stop and remove what apply started
+  status      the engine's view of the pipeline, and the services its control plane knows
   controlplane
               serve the control plane that components register with
   server      the same, with the Go flowctl server's flag names
@@ -147,3 +154,63 @@ export function translateHelp(registry: GeneratorRegistry): string {
   }
   return lines.join("\n") + "\n";
 }
+
+const DEPLOY_COMMON = `  -f, --file FILE      the pipeline file (- for standard input; not with -o local)
+  -o, --output TARGET  docker-compose, kubernetes, nomad or local, or an alias such as k8s
+                       (default: spec.driver, else docker-compose); -t is the same
+  --state-dir DIR      where the files handed to the engine are kept, as
+                       DIR/<target>/<pipeline>/ (default: .flowctl)
+  --prefix P           start the names of what is created with P- (see translate --help)
+  --registry R         take images named without a '/' from R
+  -h, --help           show this help
+  Target options (see flowctl translate --help) apply as in translate.`;
+
+const ENGINES = `Engines: docker-compose runs docker compose (Compose v2, 2.17 or later); kubernetes
+runs kubectl against its current context; nomad runs the nomad CLI (NOMAD_ADDR);
+local runs flowctl run in the background, its pid, output and logs under
+DIR/local/<pipeline>/run/.`;
+
+export const DEPLOY_HELP = {
+  apply: `Usage: flowctl apply -f FILE [-o TARGET] [OPTIONS]
+
+Translates the pipeline for one target, writes the files into its state folder,
+and hands them to the engine you already use, which starts the pipeline or
+brings it up to date; then waits until it runs (health checks passed, rollouts
+available, the job's deployment done). Checks first that the engine is there
+and new enough. flowctl's control-plane image is built when the engine lacks it.
+A failed step is reported with its command and the engine's words; exit 1.
+
+Options:
+  --dry-run            print the commands, check nothing, write and start nothing
+  --timeout TIME       how long to wait until it runs (default: 300 seconds; 90s, 5m)
+${DEPLOY_COMMON}
+
+${ENGINES}
+`,
+  delete: `Usage: flowctl delete -f FILE [-o TARGET] [OPTIONS]
+
+Stops and removes what flowctl apply started for the pipeline: its containers
+and network, its Deployments and Services, or its Nomad job. Volumes and
+claims, and the data in them, are kept unless --volumes is given.
+
+Options:
+  --volumes            also remove the volumes (docker) or claims (kubernetes)
+  --dry-run            print the commands, run nothing
+${DEPLOY_COMMON}
+
+${ENGINES}
+`,
+  status: `Usage: flowctl status -f FILE [-o TARGET] [OPTIONS]
+
+Shows what runs of the pipeline: the engine's own view (docker compose ps,
+kubectl get, nomad job status), then the services registered with its control
+plane, from the control plane's /api/services. Exit 1 when the engine cannot
+say (not started, or not reachable).
+
+Options:
+  --format text|json   json prints {"target", "pipeline", "engine", "controlPlane"}
+${DEPLOY_COMMON}
+
+${ENGINES}
+`,
+};

@@ -45,8 +45,15 @@ export interface Io {
    * output captured. A program that cannot start is data too (`notStarted`).
    */
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
-  /** One HTTP GET: the answer's status, or why there was none within timeoutMs. */
+  /** One HTTP GET: the answer's status and text, or why there was none within timeoutMs. */
   httpGet(url: string, timeoutMs: number): Promise<HttpAnswer>;
+  /** Removes these files (relative paths) from dir; one already gone is no error. */
+  removeFiles(dir: string, paths: readonly string[]): Promise<void>;
+  /**
+   * The argv that runs this same flowctl (the Deno binary with its program,
+   * or Node with the npm package's), for what flowctl starts in the background.
+   */
+  flowctlCommand(): string[];
 }
 
 export interface ExecOptions {
@@ -68,4 +75,5 @@ export interface ExecResult {
   notStarted?: string;
 }
 
-export type HttpAnswer = { status: number } | { error: string };
+/** An HTTP answer (its text, where the host read it: stand-ins in tests may leave it out), or why there was none. */
+export type HttpAnswer = { status: number; body?: string } | { error: string };

@@ -3,12 +3,15 @@
  * tests run it in-process and it runs on Deno (cli.ts) and on Node
  * (host/node_cli.ts). Exit codes are in errors.ts.
  */
+import { runApply } from "./apply.ts";
 import { runControlPlaneCommand } from "./controlplane.ts";
+import { runDelete } from "./delete.ts";
 import { EXIT, InputError, UsageError } from "./errors.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { runPipeline } from "./run.ts";
 import { runServer } from "./server.ts";
+import { runStatus } from "./status.ts";
 import { runTranslate } from "./translate.ts";
 import { runValidate } from "./validate.ts";
 import { VERSION } from "../version.ts";
@@ -23,6 +26,12 @@ export async function main(args: string[], io: Io): Promise<number> {
         return await runTranslate(rest, io);
       case "run":
         return await runPipeline(rest, io);
+      case "apply":
+        return await runApply(rest, io);
+      case "delete":
+        return await runDelete(rest, io);
+      case "status":
+        return await runStatus(rest, io);
       case "controlplane":
       case "control-plane":
         return await runControlPlaneCommand(rest, io);

@@ -155,7 +155,8 @@ export function formatDiagnostic(d: Diagnostic): string {
   return printable(`${d.file}:${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}${hint}`);
 }
 
-function printable(text: string): string {
+/** The text with control characters escaped (`\n`, `\u001b`): safe to print on one line of a terminal. */
+export function printable(text: string): string {
   // deno-lint-ignore no-control-regex -- control characters are what this looks for
   return text.replace(/[\x00-\x1f\x7f\u0085\u2028\u2029]/g, (ch) =>
     ch === "\n" ? "\\n" : ch === "\r" ? "\\r" : ch === "\t" ? "\\t" : `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -5,7 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import { CONTROL_PLANE_HTTP_PORT, runsFlowctlImage } from "../generators/shared/control_plane.ts";
-import { type Deployment, type DeployRequest, run } from "./plan.ts";
+import { type Deployment, type DeployRequest, mustSucceed, run } from "./plan.ts";
 
 /** The kinds flowctl writes and may therefore prune or delete: every other object of the namespace is left alone. */
 const PRUNABLE = ["core/v1/Service", "apps/v1/Deployment", "core/v1/PersistentVolumeClaim"];
@@ -31,7 +31,13 @@ export function kubernetesDeployment(req: DeployRequest): Deployment {
     target: "kubernetes",
     dir: req.dir,
     files: req.files,
-    preflight: [run("check that kubectl reaches a cluster", ["kubectl", "version", "--output", "json"])],
+    preflight: [
+      mustSucceed(
+        "check that kubectl reaches a cluster",
+        ["kubectl", "version", "--output", "json"],
+        "install kubectl and point it at the cluster (kubectl config use-context NAME, or KUBECONFIG)",
+      ),
+    ],
     apply: [
       run("apply the objects, and prune the pipeline's objects it no longer has", [
         "kubectl",

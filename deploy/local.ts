@@ -4,28 +4,43 @@
  * sends it SIGTERM, which stops the components in order.
  */
 import { localControlPlane } from "../generators/local/local.ts";
-import { type Deployment, type DeployRequest, inDir } from "./plan.ts";
+import { type Deployment, type DeployRequest, inDir, run, RUNTIME_FOLDER, type StopCommand } from "./plan.ts";
 
 export function localDeployment(req: DeployRequest): Deployment {
-  const pidFile = inDir(req.dir, "run.pid");
+  // What the running pipeline keeps goes under run/, apart from the files translate wrote.
+  const pidFile = inDir(req.dir, `${RUNTIME_FOLDER}/pid`);
   const plan = localControlPlane(req.ir, req.options);
+  const bundled = req.ir.controlPlane.enabled && plan.bundled;
+  const base = `http://${plan.address}:${plan.httpPort}`;
+  const stop: StopCommand = { kind: "stop", pidFile, purpose: "stop flowctl run if it runs, which stops the components in reverse order" };
   return {
     target: "local",
     dir: req.dir,
     files: req.files,
     preflight: [],
-    apply: [{
+    // Applying again restarts it with the file as it is now.
+    apply: [stop, {
       kind: "detach",
-      argv: [...req.flowctl, "run", "--log-dir", inDir(req.dir, "logs"), "--state-dir", inDir(req.dir, "state"), ...req.optionArgs, req.pipelineFile],
+      argv: [...req.flowctl, "run", "--log-dir", inDir(req.dir, `${RUNTIME_FOLDER}/logs`), "--state-dir", inDir(req.dir, `${RUNTIME_FOLDER}/state`), ...req.optionArgs, req.pipelineFile],
       env: {},
       pidFile,
-      logFile: inDir(req.dir, "run.log"),
-      purpose: "run the pipeline in the background with flowctl run",
+      logFile: inDir(req.dir, `${RUNTIME_FOLDER}/output.log`),
+      ...(bundled && { readyUrl: `${base}/health` }),
+      timeoutSeconds: req.timeoutSeconds,
+      purpose: bundled ? "run the pipeline in the background with flowctl run, and wait until its control plane answers" : "run the pipeline in the background with flowctl run",
     }],
-    delete: [{ kind: "stop", pidFile, purpose: "stop flowctl run, which stops the components in reverse order" }],
-    status: [],
-    controlPlane: req.ir.controlPlane.enabled && plan.bundled
-      ? { kind: "url", url: `http://${plan.address}:${plan.httpPort}/api/services` }
+    delete: [stop],
+    status: [
+      run("say whether flowctl run runs", [
+        "bash",
+        "-c",
+        'pid=$(cat -- "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && echo "flowctl run is running (pid $pid)" || { echo "flowctl run is not running"; exit 3; }',
+        "flowctl",
+        pidFile,
+      ]),
+    ],
+    controlPlane: bundled
+      ? { kind: "url", url: `${base}/api/services` }
       : { kind: "none", why: req.ir.controlPlane.enabled ? "the control plane is not flowctl's own" : "the pipeline has no control plane" },
   };
 }

@@ -5,7 +5,8 @@ import { localDeployment } from "./local.ts";
 import { nomadDeployment } from "./nomad.ts";
 import type { Deployment, DeployRequest } from "./plan.ts";
 
-export type { ControlPlaneView, Deployment, DeployRequest, Step } from "./plan.ts";
+export type { CommandResult, ControlPlaneView, Deployment, DeployRequest, EngineCommand, Preflight, Step, Verdict } from "./plan.ts";
+export { RUNTIME_FOLDER } from "./plan.ts";
 
 const ENGINES: Record<string, (req: DeployRequest) => Deployment> = {
   "docker-compose": composeDeployment,

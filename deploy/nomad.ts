@@ -1,5 +1,5 @@
 /** nomad: `nomad job run` (which waits for the deployment), `job stop -purge`, `job status`. */
-import { type Deployment, type DeployRequest, run } from "./plan.ts";
+import { type Deployment, type DeployRequest, mustSucceed, run } from "./plan.ts";
 
 export function nomadDeployment(req: DeployRequest): Deployment {
   const hcl = req.files.find((f) => f.path.endsWith(".nomad.hcl"));
@@ -15,7 +15,9 @@ export function nomadDeployment(req: DeployRequest): Deployment {
     target: "nomad",
     dir: req.dir,
     files: req.files,
-    preflight: [run("check that nomad reaches an agent", ["nomad", "status"])],
+    preflight: [
+      mustSucceed("check that nomad reaches an agent", ["nomad", "status"], "install nomad and set NOMAD_ADDR to the cluster's address (and NOMAD_TOKEN if ACLs are on)"),
+    ],
     apply: [run("submit the job and wait for its deployment", ["nomad", "job", "run", `${req.dir.replace(/\/+$/, "")}/${hcl.path}`])],
     delete: [run("stop the job and purge it", ["nomad", "job", "stop", ...scope, "-purge", job])],
     status: [run("show the job", ["nomad", "job", "status", ...scope, job])],

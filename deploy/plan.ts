@@ -24,6 +24,9 @@ export interface DetachedCommand {
   env: Record<string, string>;
   pidFile: string;
   logFile: string;
+  /** Apply waits until this answers 2xx (the process ending first, or timeoutSeconds passing, is a failure). */
+  readyUrl?: string;
+  timeoutSeconds: number;
   purpose: string;
 }
 
@@ -43,6 +46,27 @@ export interface ImageCommand {
 
 export type Step = EngineCommand | DetachedCommand | StopCommand | ImageCommand;
 
+/** What a command printed and how it ended (as the CLI's Io reports it). */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Why it did not start, when it did not. */
+  notStarted?: string;
+}
+
+/** What a preflight check found: all is well, the target options this engine needs, or why apply cannot go on. */
+export type Verdict =
+  /** options: what the engine needs (e.g. `start-interval: 0s`); note: why, for the user. */
+  | { ok: true; options?: GeneratorOptions; note?: string }
+  | { ok: false; problem: string; hint: string };
+
+/** A check run before anything changes: a command, and what its result means. */
+export interface Preflight {
+  command: EngineCommand;
+  judge(result: CommandResult): Verdict;
+}
+
 /** Where the control plane's /api/services is, or how to find out. */
 export type ControlPlaneView =
   | { kind: "url"; url: string }
@@ -57,8 +81,8 @@ export interface Deployment {
   /** The folder the files are written into and the engine reads them from. */
   dir: string;
   files: OutputFile[];
-  /** Show that the engine is installed and reachable; a failure's output is the message. */
-  preflight: EngineCommand[];
+  /** Show that the engine is installed, new enough and reachable, before anything is written or started. */
+  preflight: Preflight[];
   apply: Step[];
   delete: Step[];
   /** The engine's own view of what runs. */
@@ -78,12 +102,17 @@ export interface DeployRequest {
   timeoutSeconds: number;
   /** The pipeline file, as the user named it (the local target runs it with flowctl run). */
   pipelineFile: string;
+  /** The folder relative paths in the pipeline (host_path, env files) start from: the pipeline file's. */
+  projectDir: string;
   /** The argv that runs this flowctl (`[deno, run, -A, …/cli.ts]`, or its npm bin). */
   flowctl: string[];
   /** The target options given, as flags (the local target passes them on to flowctl run) and as values. */
   optionArgs: string[];
   options: GeneratorOptions;
 }
+
+/** The state folder's subfolder for what a running pipeline keeps (local: pid, output, logs, store): apply never removes it as a stale file. */
+export const RUNTIME_FOLDER = "run";
 
 /** A path inside the state folder. */
 export function inDir(dir: string, path: string): string {
@@ -92,4 +121,26 @@ export function inDir(dir: string, path: string): string {
 
 export function run(purpose: string, argv: string[], stdin?: string): EngineCommand {
   return { kind: "run", argv, purpose, ...(stdin === undefined ? {} : { stdin }) };
+}
+
+/** The first lines of what a command said, for a message. */
+export function said(result: CommandResult, lines = 3): string {
+  const text = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(0, lines).join("\n");
+  return text || `exit ${result.code}`;
+}
+
+/**
+ * A check that passes when the command succeeds. A program that is not
+ * installed, or fails, stops apply with `install` as the hint.
+ */
+export function mustSucceed(purpose: string, argv: string[], install: string): Preflight {
+  return {
+    command: run(purpose, argv),
+    judge: (result) =>
+      result.notStarted
+        ? { ok: false, problem: `cannot run ${argv[0]} (${result.notStarted})`, hint: install }
+        : result.code !== 0
+        ? { ok: false, problem: `${argv.join(" ")} failed: ${said(result)}`, hint: install }
+        : { ok: true },
+  };
 }

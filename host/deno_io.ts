@@ -129,11 +129,22 @@ export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
       ]);
       return { code: status.code, stdout, stderr };
     },
+    async removeFiles(dir, paths) {
+      for (const path of paths) await Deno.remove(`${dir}/${path}`).catch((err) => {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      });
+    },
+    flowctlCommand() {
+      // cli.ts in a checkout (with its deno.json, for the npm packages), or a bundled program.
+      const program = new URL(Deno.mainModule);
+      const config = new URL("deno.json", program);
+      const checkout = program.pathname.endsWith(".ts") && exists(config);
+      return [Deno.execPath(), "run", "--allow-all", "--quiet", ...(checkout ? ["--config", config.pathname] : []), program.pathname];
+    },
     async httpGet(url, timeoutMs) {
       try {
         const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-        await answer.body?.cancel();
-        return { status: answer.status };
+        return { status: answer.status, body: await answer.text() };
       } catch (err) {
         if (err instanceof DOMException && err.name === "TimeoutError") return { error: `no answer within ${timeoutMs} ms` };
         // "fetch failed", caused by "error sending request for url (…): …: Connection refused (os error 111)":
@@ -143,6 +154,14 @@ export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
       }
     },
   };
+}
+
+function exists(path: URL): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {

@@ -118,11 +118,15 @@ export function nodeIo(): Io {
         });
       });
     },
+    async removeFiles(dir, paths) {
+      for (const path of paths) await rm(`${dir}/${path}`, { force: true });
+    },
+    // This module runs bundled, as the program Node was started with.
+    flowctlCommand: () => [process.execPath, process.argv[1]],
     async httpGet(url, timeoutMs) {
       try {
         const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-        await answer.body?.cancel();
-        return { status: answer.status };
+        return { status: answer.status, body: await answer.text() };
       } catch (err) {
         if (err instanceof DOMException && err.name === "TimeoutError") return { error: `no answer within ${timeoutMs} ms` };
         // Node's fetch says "fetch failed"; the reason is its cause (ECONNREFUSED, ENOTFOUND …).

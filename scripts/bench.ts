@@ -7,6 +7,7 @@ import { createCueEngine } from "../compiler/cue.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { loadCueWasm, loadGoGlue } from "../host/cue_wasm.ts";
 import { benchControlPlane } from "./bench_controlplane.ts";
+import { benchDeploy } from "./bench_deploy.ts";
 import { benchHostile } from "./bench_hostile.ts";
 import { generatedPipeline } from "./generated_pipeline.ts";
 import { benchService } from "./bench_service.ts";
@@ -111,4 +112,5 @@ if (import.meta.main) {
   benchHostile(cue, log);
   await benchControlPlane(1000, 10, log);
   await benchService(log);
+  await benchDeploy(log);
 }

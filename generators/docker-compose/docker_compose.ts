@@ -69,8 +69,9 @@ const fidelity: Fidelity = {
     ),
     ports: used("published (`\"host:container[/udp]\"`) when `hostPort` is given; the first one is the serving port"),
     volumes: used("named volumes (declared at the top level) or binds of host paths; `readonly` → `:ro`"),
-    health: used(
+    health: partly(
       "a one-shot service `<service>-ready` (flowctl's image, `wait http://<service>:<port><path>`, polling every 200 ms) that downstream services wait for: nothing is needed inside the component's image",
+      "a component nothing waits for gets no probe: `docker compose up --wait` would take the finished probe for a failed service",
     ),
     replicas: partly("`deploy.replicas`", "above 1 with a published hostPort, only one replica can bind it (W_TARGET_DROPPED)"),
     resources: used("`deploy.resources.limits` / `reservations` (`250m` → `cpus: \"0.25\"`, `512Mi` → `512m`)"),
@@ -122,8 +123,11 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const diagnostics: Diagnostic[] = [];
   const rename = (id: string) => id.replace(/[^a-zA-Z0-9._-]/g, "-");
   const reserved = reservedNames(ir);
+  // A component gets a probe when something waits for it (up --wait would take a finished probe nothing waits for as a failure).
+  const awaited = new Set(ir.components.flatMap((c) => [...c.inputs, ...c.dependsOn]));
+  const probed = (c: ComponentIR) => c.health !== undefined && c.replicas !== 0 && awaited.has(c.id);
   // A probe's name must not be a component's either.
-  for (const c of ir.components) if (c.health) reserved.set(readyName(rename(c.id)), `the probe of "${c.id}"`);
+  for (const c of ir.components) if (probed(c)) reserved.set(readyName(rename(c.id)), `the probe of "${c.id}"`);
   const assigned = assignNames(ir, "compose service", rename, reserved);
   diagnostics.push(...assigned.diagnostics);
   const ctx: Context = { ir, names: assigned.names, byId: componentsById(ir), diagnostics };
@@ -141,7 +145,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
     if (!unit) continue;
     const name = ctx.names.get(c.id)!;
     services[name] = unit.service;
-    if (c.health && c.replicas !== 0) services[readyName(name)] = readyService(ir, c, name);
+    if (probed(c)) services[readyName(name)] = readyService(ir, c, name);
     unit.volumes.forEach((v) => volumes.add(v));
     if (c.description !== undefined) comments.above!.push(["services", name, commentLines(c.description)]);
   }

@@ -19,6 +19,7 @@ async function request(fixture: string, target: string, options: GeneratorOption
     volumes: false,
     timeoutSeconds: 300,
     pipelineFile: `fixtures/${fixture}`,
+    projectDir: "fixtures",
     flowctl: ["/bin/flowctl"],
     optionArgs: [],
     options,
@@ -30,8 +31,8 @@ const argvs = (steps: { kind: string; argv?: string[] }[]) => steps.map((s) => s
 
 Deno.test("deploy: docker-compose applies with up --wait under the file's project name, and deletes volumes only when asked", async () => {
   const d = deployment("docker-compose", await request("fan_out.yaml", "docker-compose"))!;
-  const compose = ["docker", "compose", "--project-name", "ledger-fanout", "--file", "/state/docker-compose/p/docker-compose.yaml"];
-  assert.deepEqual(argvs(d.preflight), [["docker", "compose", "version", "--short"], ["docker", "version", "--format", "{{.Server.APIVersion}}"]]);
+  const compose = ["docker", "compose", "--project-name", "ledger-fanout", "--project-directory", "fixtures", "--file", "/state/docker-compose/p/docker-compose.yaml"];
+  assert.deepEqual(d.preflight.map((p) => p.command.argv), [["docker", "compose", "version", "--short"], ["docker", "version", "--format", "{{.Server.APIVersion}}"]]);
   assert.deepEqual(d.apply.map((s) => s.kind === "image" ? ["image", s.image] : s.kind === "run" ? s.argv : [s.kind]), [
     ["image", "flowctl/control-plane:0.1.0"],
     [...compose, "up", "--detach", "--wait", "--wait-timeout", "300", "--remove-orphans"],
@@ -42,6 +43,28 @@ Deno.test("deploy: docker-compose applies with up --wait under the file's projec
   assert.deepEqual(argvs(d.status), [[...compose, "ps", "--all"]]);
   assert.equal(d.controlPlane.kind, "port-of");
   if (d.controlPlane.kind === "port-of") assert.deepEqual(d.controlPlane.command.argv, [...compose, "port", "flowctl-control-plane", "8081"]);
+});
+
+Deno.test("deploy: compose preflight refuses Compose v1 and old Compose v2, and leaves start_interval out for engines before API 1.44", async () => {
+  const [compose, engine] = deployment("docker-compose", await request("fan_out.yaml", "docker-compose"))!.preflight;
+  const result = (code: number, stdout: string, stderr = "", notStarted?: string) => ({ code, stdout, stderr, ...(notStarted && { notStarted }) });
+  assert.deepEqual(compose.judge(result(0, "2.26.1\n")), { ok: true });
+  assert.deepEqual(compose.judge(result(0, "v2.29.7-desktop.1\n")), { ok: true });
+  const v1 = compose.judge(result(1, "", "docker: 'compose' is not a docker command.\nSee 'docker --help'\n"));
+  assert.equal(v1.ok, false);
+  assert.match(!v1.ok ? `${v1.problem} | ${v1.hint}` : "", /no Compose v2 .*'compose' is not a docker command.* \| install .*docker-compose 1\.x \(Compose v1\) cannot/s);
+  const tooOld = compose.judge(result(0, "2.12.2\n"));
+  assert.match(!tooOld.ok ? tooOld.problem : "", /2\.12\.2 is older than 2\.17/);
+  const missing = compose.judge(result(127, "", "", "No such file or directory (os error 2)"));
+  assert.match(!missing.ok ? missing.problem : "", /^cannot run docker \(No such file/);
+
+  const old = engine.judge(result(0, "1.41\n"));
+  assert.deepEqual(old.ok && old.options, { "start-interval": "0s" });
+  assert.match(old.ok ? old.note! : "", /API 1\.41, .* from API 1\.44 \(Docker 25\)/);
+  assert.deepEqual(engine.judge(result(0, "1.44\n")), { ok: true });
+  assert.deepEqual(engine.judge(result(0, "1.47\n")), { ok: true });
+  const down = engine.judge(result(1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"));
+  assert.match(!down.ok ? `${down.problem} | ${down.hint}` : "", /does not answer: Cannot connect .* \| start Docker, or point DOCKER_HOST/);
 });
 
 Deno.test("deploy: a control plane that is not flowctl's image is neither built nor asked", async () => {
@@ -81,14 +104,17 @@ Deno.test("deploy: nomad runs the job file and stops and shows the job in its ow
 
 Deno.test("deploy: local runs flowctl run in the background, with its logs, store and pid in the state folder", async () => {
   const d = deployment("local", await request("commands.yaml", "local", {}, { optionArgs: ["--max-restarts", "2"] }))!;
-  assert.deepEqual(d.apply, [{
+  const stop = { kind: "stop", pidFile: "/state/local/p/run/pid", purpose: "stop flowctl run if it runs, which stops the components in reverse order" };
+  assert.deepEqual(d.apply, [stop, {
     kind: "detach",
-    argv: ["/bin/flowctl", "run", "--log-dir", "/state/local/p/logs", "--state-dir", "/state/local/p/state", "--max-restarts", "2", "fixtures/commands.yaml"],
+    argv: ["/bin/flowctl", "run", "--log-dir", "/state/local/p/run/logs", "--state-dir", "/state/local/p/run/state", "--max-restarts", "2", "fixtures/commands.yaml"],
     env: {},
-    pidFile: "/state/local/p/run.pid",
-    logFile: "/state/local/p/run.log",
-    purpose: "run the pipeline in the background with flowctl run",
+    pidFile: "/state/local/p/run/pid",
+    logFile: "/state/local/p/run/output.log",
+    readyUrl: "http://127.0.0.1:8081/health",
+    timeoutSeconds: 300,
+    purpose: "run the pipeline in the background with flowctl run, and wait until its control plane answers",
   }]);
-  assert.deepEqual(d.delete.map((s) => s.kind), ["stop"]);
+  assert.deepEqual(d.delete, [stop]);
   assert.deepEqual(d.controlPlane, { kind: "url", url: "http://127.0.0.1:8081/api/services" });
 });

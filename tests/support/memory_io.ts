@@ -12,7 +12,7 @@ export interface Run {
 }
 
 /** What a test puts in place of programs, the network and the environment (default: none of them). */
-export type World = Partial<Pick<Io, "exec" | "httpGet" | "env" | "readOwnFile">>;
+export type World = Partial<Pick<Io, "exec" | "httpGet" | "env" | "readOwnFile" | "removeFiles">>;
 
 /** Runs `flowctl ARGS`; FILES are read before the repository's own (paths relative to its root). */
 export function runCli(
@@ -57,6 +57,8 @@ export async function runProgram(
     readOwnFile: world.readOwnFile ?? ((name) => Deno.readFile(new URL(`dist/${name}`, ROOT))),
     exec: world.exec ?? (() => Promise.resolve({ code: 127, stdout: "", stderr: "", notStarted: "no programs run in memory" })),
     httpGet: world.httpGet ?? (() => Promise.resolve({ error: "no network in memory" })),
+    removeFiles: world.removeFiles ?? (() => Promise.resolve()),
+    flowctlCommand: () => ["flowctl"],
   };
   const code = await program(args, io);
   return { code, ...out };

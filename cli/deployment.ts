@@ -1,0 +1,160 @@
+/**
+ * What `flowctl apply`, `delete` and `status` share: their flags, and the
+ * way from a pipeline file to a deployment (deploy/) — translate it for one
+ * target, in memory, and work out the engine's commands for the files in the
+ * pipeline's state folder, `<state-dir>/<target>/<pipeline>/`.
+ */
+import type { PipelineIR } from "../compiler/ir.ts";
+import { deployableTargets, type Deployment, deployment } from "../deploy/mod.ts";
+import type { GeneratorOptions } from "../generators/generator.ts";
+import { defaultRegistry } from "../generators/mod.ts";
+import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
+import { EXIT, InputError, UsageError } from "./errors.ts";
+import {
+  chosenTargets,
+  type Flags,
+  formatFlag,
+  parseFlags,
+  PREFIX_REGISTRY_FLAGS,
+  prefixAndRegistry,
+  TARGET_FLAGS,
+  targetOptionFlags,
+  targetOptions,
+  usageError,
+} from "./flags.ts";
+import type { Io } from "./io.ts";
+import { readInput } from "./input.ts";
+import { printDiagnostics } from "./output.ts";
+
+export type DeployCommand = "apply" | "delete" | "status";
+
+export interface Prepared {
+  deployment: Deployment;
+  pipeline: PipelineIR;
+  /** The file as the user named it, for the hints that name a command to run next. */
+  file: string;
+  flags: Flags;
+  format: "text" | "json";
+  dryRun: boolean;
+  /** The target options the user gave (an engine's needs never override them). */
+  given: GeneratorOptions;
+}
+
+/** Every command's flags; each command refuses those that are not its own. */
+const VALUE_FLAGS = {
+  "-f": "file",
+  "--file": "file",
+  ...TARGET_FLAGS,
+  ...PREFIX_REGISTRY_FLAGS,
+  "--state-dir": "stateDir",
+  "--timeout": "timeout",
+  "--format": "format",
+} as const;
+const BOOLEAN_FLAGS = { "--dry-run": "dryRun", "--volumes": "volumes" } as const;
+const OWN: Record<DeployCommand, string[]> = {
+  apply: ["--dry-run", "--timeout"],
+  delete: ["--dry-run", "--volumes"],
+  status: ["--format"],
+};
+const DEFAULT_TIMEOUT_SECONDS = 300;
+
+/** Reads the flags; undefined when they asked for help (printed). */
+export function deployFlags(command: DeployCommand, args: string[], io: Io, help: string): Flags | undefined {
+  const registry = defaultRegistry();
+  const optionFlags = targetOptionFlags(registry);
+  const flags = parseFlags(args, { ...VALUE_FLAGS, ...optionFlags.values }, { ...BOOLEAN_FLAGS, ...optionFlags.booleans });
+  if (flags.help) {
+    io.stdout(help);
+    return undefined;
+  }
+  const notOwn = Object.entries({ ...VALUE_FLAGS, ...BOOLEAN_FLAGS })
+    .filter(([flag, key]) => flags.values[key] !== undefined && Object.values(OWN).flat().includes(flag) && !OWN[command].includes(flag));
+  if (notOwn.length) throw new UsageError(`${command} has no ${notOwn[0][0]} (run flowctl ${command} --help)`);
+  return flags;
+}
+
+/**
+ * Translates the pipeline for the target and works out its deployment. A
+ * number is the exit status when it cannot (the diagnostics are printed).
+ * `engineOptions` are what a preflight check found the engine needs.
+ */
+export async function prepare(
+  command: DeployCommand,
+  flags: Flags,
+  io: Io,
+  engineOptions: GeneratorOptions = {},
+  { quiet = false }: { quiet?: boolean } = {},
+): Promise<Prepared | number> {
+  const registry = defaultRegistry();
+  const file = flags.values.file ?? (flags.positional.length === 1 ? flags.positional[0] : undefined);
+  if (!file) throw new UsageError(`${command} needs -f FILE`);
+  if (flags.positional.length > (flags.values.file === undefined ? 1 : 0)) {
+    throw new UsageError(`${command} takes one pipeline file, not ${JSON.stringify(flags.positional.at(-1))}`);
+  }
+  const chosen = chosenTargets(flags, registry);
+  if (chosen === "all" || (chosen && chosen.length > 1)) throw new UsageError(`${command} works with one target at a time: give -o TARGET`);
+  if (file === "-" && chosen?.length === 1 && registry.get(chosen[0])?.name === "local") throw localFromStdin(command);
+  const given = targetOptions(flags, registry);
+  const naming = prefixAndRegistry(flags);
+  const format = formatFlag(flags);
+  const input = await readInput(file, io);
+  const result = translate({
+    pipelines: [input],
+    targets: chosen,
+    options: { ...engineOptions, ...given },
+    cue: await io.cue(),
+    registry,
+    ...naming,
+  });
+  if (result.problems.length) throw usageError(result.problems);
+  const translated = result.files[0];
+  const target = translated.targets[0];
+  if (!quiet) {
+    printDiagnostics(translated.diagnostics, io);
+    printDiagnostics(target.diagnostics, io);
+  }
+  if (hasFailures(result)) return hasInternalErrors(result) ? EXIT.internal : EXIT.invalid;
+  if (translated.pipelines.length !== 1) {
+    throw new InputError(`${input.name} holds ${translated.pipelines.length} pipelines; ${command} takes one pipeline per file`);
+  }
+  const pipeline = translated.pipelines[0];
+  if (!deployableTargets().includes(target.target)) {
+    throw new UsageError(`flowctl ${command} knows no engine for target ${target.target}: use ${deployableTargets().join(", ")}`);
+  }
+  if (target.target === "local" && file === "-") throw localFromStdin(command);
+  const name = naming.prefix === undefined ? pipeline.name : `${naming.prefix}-${pipeline.name}`;
+  const stateDir = (flags.values.stateDir ?? ".flowctl").replace(/\/+$/, "") || "/";
+  const plan = deployment(target.target, {
+    ir: pipeline,
+    files: target.files,
+    dir: `${stateDir}/${target.target}/${name}`,
+    volumes: flags.values.volumes === "true",
+    timeoutSeconds: timeoutFlag(flags.values.timeout),
+    pipelineFile: file,
+    projectDir: file === "-" || !file.includes("/") ? "." : file.slice(0, file.lastIndexOf("/")) || "/",
+    flowctl: io.flowctlCommand(),
+    optionArgs: optionArgs(given),
+    options: { ...engineOptions, ...given },
+  })!;
+  return { deployment: plan, pipeline, file, flags, format, dryRun: flags.values.dryRun === "true", given };
+}
+
+function localFromStdin(command: DeployCommand): UsageError {
+  return new UsageError(`${command} -o local runs the pipeline file again in the background: give -f FILE, not standard input`);
+}
+
+/** `--timeout 300`, `--timeout 5m`: whole seconds. */
+function timeoutFlag(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_TIMEOUT_SECONDS;
+  const match = /^(\d+)(s|m|h)?$/.exec(text);
+  const seconds = match ? Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[match[2] as "s" | "m" | "h"] ?? 1) : 0;
+  if (!seconds) throw new UsageError(`--timeout needs a time such as 300 (seconds), 90s or 5m, not ${JSON.stringify(text)}`);
+  return seconds;
+}
+
+/** The given target options as flags again (the local target hands them to flowctl run). */
+function optionArgs(options: GeneratorOptions): string[] {
+  return Object.entries(options).flatMap(([name, value]) =>
+    typeof value === "boolean" ? (value ? [`--${name}`] : []) : [`--${name}`, String(value)]
+  );
+}
