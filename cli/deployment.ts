@@ -8,6 +8,8 @@ import type { PipelineIR } from "../compiler/ir.ts";
 import { deployableTargets, type Deployment, deployment } from "../deploy/mod.ts";
 import type { GeneratorOptions } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
+import { prefixed } from "../generators/shared/prefix.ts";
+import { applyPrefixAndRegistry } from "../translate/prefix_registry.ts";
 import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
 import { EXIT, InputError, UsageError } from "./errors.ts";
 import {
@@ -117,12 +119,13 @@ export async function prepare(
   if (translated.pipelines.length !== 1) {
     throw new InputError(`${input.name} holds ${translated.pipelines.length} pipelines; ${command} takes one pipeline per file`);
   }
-  const pipeline = translated.pipelines[0];
+  // The IR as the target saw it: the control plane's image may have been replaced.
+  const pipeline = applyPrefixAndRegistry(translated.pipelines[0], naming);
   if (!deployableTargets().includes(target.target)) {
     throw new UsageError(`flowctl ${command} knows no engine for target ${target.target}: use ${deployableTargets().join(", ")}`);
   }
   if (target.target === "local" && file === "-") throw localFromStdin(command);
-  const name = naming.prefix === undefined ? pipeline.name : `${naming.prefix}-${pipeline.name}`;
+  const name = prefixed(pipeline, pipeline.name);
   const stateDir = (flags.values.stateDir ?? ".flowctl").replace(/\/+$/, "") || "/";
   const plan = deployment(target.target, {
     ir: pipeline,

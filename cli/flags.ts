@@ -102,10 +102,10 @@ export function chosenTargets(flags: Flags, registry: GeneratorRegistry): string
 }
 
 /** `--prefix P` and `--registry R`, which every target applies (translate/prefix_registry.ts). */
-export const PREFIX_REGISTRY_FLAGS = { "--prefix": "prefix", "--registry": "registry" } as const;
+export const PREFIX_REGISTRY_FLAGS = { "--prefix": "prefix", "--registry": "registry", "--control-plane-image": "controlPlaneImage" } as const;
 
 export function prefixAndRegistry(flags: Flags): PrefixAndRegistry {
-  return { prefix: flags.values.prefix, imageRegistry: flags.values.registry };
+  return { prefix: flags.values.prefix, imageRegistry: flags.values.registry, controlPlaneImage: flags.values.controlPlaneImage };
 }
 
 /** Request problems as the command line says them: `--name`, and `-t TARGET` to choose a target. */

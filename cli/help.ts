@@ -8,7 +8,7 @@ export const HELP = {
 Usage:
   flowctl validate [--format text|json] FILE...
   flowctl translate -f FILE [-o TARGET] [--output-dir DIR [--check] | --to-file FILE]
-                    [--prefix P] [--registry R] [--format text|json]
+                    [--prefix P] [--registry R] [--control-plane-image I] [--format text|json]
   flowctl run [OPTIONS] FILE
   flowctl apply -f FILE [-o TARGET] [--dry-run] [--state-dir DIR] [--timeout 300]
   flowctl delete -f FILE [-o TARGET] [--volumes] [--dry-run]
@@ -113,7 +113,8 @@ TLS (--tls-cert, --tls-key, --tls-ca-cert) is not supported yet.
 export function translateHelp(registry: GeneratorRegistry): string {
   const lines = [
     "Usage: flowctl translate -f FILE [-o TARGET[,TARGET...]|all] [--output-dir DIR [--check] | --to-file FILE]",
-    "                         [--prefix P] [--registry R] [--format text|json] [TARGET OPTIONS]",
+    "                         [--prefix P] [--registry R] [--control-plane-image I] [--format text|json]",
+    "                         [TARGET OPTIONS]",
     "",
     "Generates a target's files from a pipeline file. By default the output is printed on",
     "standard output (Kubernetes objects as one multi-document stream); --to-file writes the",
@@ -133,6 +134,8 @@ export function translateHelp(registry: GeneratorRegistry): string {
     "                          changed or extra",
     "  --prefix P              start the names of what the output creates with P- (below)",
     "  --registry R            take images named without a '/' (postgres:16) from R: R/IMAGE",
+    "  --control-plane-image I the control plane's image, instead of spec.controlPlane.image",
+    "                          (e.g. flowctl's, pushed to your registry: R/flowctl/control-plane:TAG)",
     '  --format text|json      json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
     "  -h, --help              show this help",
     "",
@@ -162,6 +165,8 @@ const DEPLOY_COMMON = `  -f, --file FILE      the pipeline file (- for standard 
                        DIR/<target>/<pipeline>/ (default: .flowctl)
   --prefix P           start the names of what is created with P- (see translate --help)
   --registry R         take images named without a '/' from R
+  --control-plane-image IMAGE
+                       the control plane's image, instead of spec.controlPlane.image
   -h, --help           show this help
   Target options (see flowctl translate --help) apply as in translate.`;
 

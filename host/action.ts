@@ -97,8 +97,12 @@ async function runAction(): Promise<number> {
   );
   if (parsed.problems.length) throw inputError(parsed.problems);
   const options = parsed.options;
-  // prefix and registry: the CLI's --prefix and --registry; empty means none.
-  const naming = { prefix: input("prefix") || undefined, imageRegistry: input("registry") || undefined };
+  // prefix, registry, control-plane-image: the CLI's flags of those names; empty means none.
+  const naming = {
+    prefix: input("prefix") || undefined,
+    imageRegistry: input("registry") || undefined,
+    controlPlaneImage: input("control-plane-image") || undefined,
+  };
   const request = resolveRequest({ targets: targetList(input("targets")), options, registry, ...naming });
   if (request.problems.length) throw inputError(request.problems);
   const outputTemplate = input("output-dir") || "flowctl-out";

@@ -16,9 +16,10 @@ export interface CompileJob {
   filename: string;
   target?: string;
   options?: GeneratorOptions;
-  /** The request's `prefix` and `registry` fields. */
+  /** The request's `prefix`, `registry` and `controlPlaneImage` fields. */
   prefix?: string;
   imageRegistry?: string;
+  controlPlaneImage?: string;
 }
 
 export interface JobTools {
@@ -43,6 +44,7 @@ export function runJob(job: CompileJob, { cue, registry }: JobTools): Answer {
     options: job.options,
     prefix: job.prefix,
     imageRegistry: job.imageRegistry,
+    controlPlaneImage: job.controlPlaneImage,
     cue,
     registry,
   });

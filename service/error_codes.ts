@@ -6,7 +6,7 @@
 export const SERVICE_ERROR_CODES = {
   invalid_json: { status: 400, meaning: "the body is not JSON" },
   invalid_utf8: { status: 400, meaning: "the body is not UTF-8" },
-  invalid_request: { status: 400, meaning: "the body is not an object, a field has the wrong type, or a `prefix` or `registry` no target can use" },
+  invalid_request: { status: 400, meaning: "the body is not an object, a field has the wrong type, or a `prefix`, `registry` or `controlPlaneImage` no target can use" },
   unknown_field: { status: 400, meaning: "the body has a field the route does not take" },
   unknown_target: { status: 400, meaning: "no target has that name" },
   invalid_option: { status: 400, meaning: "the chosen target has no such option, or does not take that value" },

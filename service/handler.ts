@@ -16,7 +16,7 @@
 import type { CueEngine } from "../compiler/cue.ts";
 import type { GeneratorOptions, GeneratorRegistry } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { prefixProblem, registryProblem } from "../translate/prefix_registry.ts";
+import { controlPlaneImageProblem, prefixProblem, registryProblem } from "../translate/prefix_registry.ts";
 import { type Answer, errorAnswer, INTERNAL, jsonAnswer, toResponse } from "./answer.ts";
 import type { CompileJob } from "./compile_job.ts";
 import type { ServiceError } from "./error_codes.ts";
@@ -42,7 +42,7 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 const REQUEST_FIELDS = {
   validate: ["source", "filename"],
-  translate: ["source", "filename", "target", "options", "prefix", "registry"],
+  translate: ["source", "filename", "target", "options", "prefix", "registry", "controlPlaneImage"],
 } as const;
 
 /** A request the service does not take: thrown while reading it, answered with its error body. */
@@ -147,7 +147,7 @@ function parseRequest(text: string, route: CompileJob["route"], registry: Genera
     }
   }
   // The CLI's --prefix and --registry: checked here, before a worker is taken, as translate() would.
-  for (const [field, problem] of [["prefix", prefixProblem], ["registry", registryProblem]] as const) {
+  for (const [field, problem] of [["prefix", prefixProblem], ["registry", registryProblem], ["controlPlaneImage", controlPlaneImageProblem]] as const) {
     const value = b[field];
     if (value === undefined) continue;
     if (typeof value !== "string") throw new RequestError({ code: "invalid_request", message: `"${field}" must be a string` });
@@ -162,6 +162,7 @@ function parseRequest(text: string, route: CompileJob["route"], registry: Genera
     options: options as GeneratorOptions | undefined,
     ...(b.prefix !== undefined && { prefix: b.prefix as string }),
     ...(b.registry !== undefined && { imageRegistry: b.registry as string }),
+    ...(b.controlPlaneImage !== undefined && { controlPlaneImage: b.controlPlaneImage as string }),
   };
 }
 

@@ -16,7 +16,7 @@ import { decodeText, type LocatedDocument, locate, sourceFile } from "../compile
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { droppedSettings } from "./dropped.ts";
-import { applyPrefixAndRegistry, type PrefixAndRegistry, prefixProblem, registryProblem } from "./prefix_registry.ts";
+import { applyPrefixAndRegistry, controlPlaneImageProblem, type PrefixAndRegistry, prefixProblem, registryProblem } from "./prefix_registry.ts";
 
 export interface ValidateOptions {
   /** Shown in diagnostics; defaults to `<input>`. */
@@ -182,6 +182,8 @@ function prefixAndRegistryProblems(generator: Generator, options: PrefixAndRegis
   }
   const badRegistry = imageRegistry === undefined ? undefined : registryProblem(imageRegistry);
   if (badRegistry) problems.push({ message: badRegistry, hint: "choose another registry" });
+  const badImage = options.controlPlaneImage === undefined ? undefined : controlPlaneImageProblem(options.controlPlaneImage);
+  if (badImage) problems.push({ message: badImage, hint: "give the image as docker pull takes it" });
   return problems;
 }
 

@@ -11,6 +11,8 @@ export interface PrefixAndRegistry {
   prefix?: string;
   /** Put as `<registry>/` before every image whose reference holds no `/` (`postgres:16`, not `acme/sink:1`). */
   imageRegistry?: string;
+  /** The control plane's image, in place of `spec.controlPlane.image` (e.g. the one pushed to your registry). */
+  controlPlaneImage?: string;
 }
 
 /** A DNS label that starts with a letter, so that every target can start a name with it (Kubernetes Services must). */
@@ -34,6 +36,16 @@ export function registryProblem(registry: string): string | undefined {
     `give a host, with a port and a path if needed (e.g. ghcr.io/acme, localhost:5000, registry.example.com/team)`;
 }
 
+/** An image reference: `[host[:port]/]path[:tag][@sha256:digest]`, lower-case path parts. */
+const IMAGE = /^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+
+/** Why an image cannot be the control plane's, or undefined. The message starts with `control-plane-image`. */
+export function controlPlaneImageProblem(image: string): string | undefined {
+  if (IMAGE.test(image) && image.length <= 255) return undefined;
+  return `control-plane-image ${JSON.stringify(image)} is not an image reference: give [registry/]repository[:tag] ` +
+    `(e.g. ghcr.io/acme/flowctl/control-plane:0.1.0)`;
+}
+
 /** `ghcr.io/acme/` and `ghcr.io/acme` are the same registry: images get one `/` after it. */
 function trimRegistry(registry: string): string {
   return registry.replace(/\/+$/, "");
@@ -44,15 +56,19 @@ export function withRegistry(image: string, registry: string): string {
   return image.includes("/") ? image : `${trimRegistry(registry)}/${image}`;
 }
 
-/** The IR with the prefix recorded and the registry put before the images of the components and the control plane. */
+/**
+ * The IR with the prefix recorded, the registry put before the images of the
+ * components and the control plane, and the control plane's image replaced
+ * when one was given (as it is: no registry is put before it).
+ */
 export function applyPrefixAndRegistry(ir: PipelineIR, settings: PrefixAndRegistry): PipelineIR {
-  const { prefix, imageRegistry } = settings;
-  if (prefix === undefined && imageRegistry === undefined) return ir;
+  const { prefix, imageRegistry, controlPlaneImage } = settings;
+  if (prefix === undefined && imageRegistry === undefined && controlPlaneImage === undefined) return ir;
   const image = (reference: string) => (imageRegistry === undefined ? reference : withRegistry(reference, imageRegistry));
   return {
     ...ir,
     ...(prefix !== undefined && { prefix }),
-    controlPlane: { ...ir.controlPlane, image: image(ir.controlPlane.image) },
+    controlPlane: { ...ir.controlPlane, image: controlPlaneImage ?? image(ir.controlPlane.image) },
     components: ir.components.map((c) => (c.image === undefined ? c : { ...c, image: image(c.image) })),
   };
 }

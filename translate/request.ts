@@ -9,7 +9,7 @@
 import type { Generator, GeneratorRegistry } from "../generators/generator.ts";
 import { describeOption, type GeneratorOptions, parseOptionText, resolveOptions } from "../generators/options.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { type PrefixAndRegistry, prefixProblem, registryProblem } from "./prefix_registry.ts";
+import { controlPlaneImageProblem, type PrefixAndRegistry, prefixProblem, registryProblem } from "./prefix_registry.ts";
 
 /** What is wrong with a request. Messages about an option start with `option "<name>"`. */
 export interface RequestProblem {
@@ -19,7 +19,7 @@ export interface RequestProblem {
   /** For an option that belongs to targets not chosen: those targets. */
   ownedBy?: string[];
   /** The request's own setting concerned (`--prefix`, `--registry`); its message starts with that word. */
-  field?: "prefix" | "registry";
+  field?: "prefix" | "registry" | "control-plane-image";
 }
 
 /** A problem in a host's own terms: `subject` names the option or setting (`--namespace`, `namespace`). */
@@ -90,6 +90,8 @@ export function resolveRequest(
   if (badPrefix) problems.push({ message: badPrefix, field: "prefix" });
   const badRegistry = request.imageRegistry === undefined ? undefined : registryProblem(request.imageRegistry);
   if (badRegistry) problems.push({ message: badRegistry, field: "registry" });
+  const badImage = request.controlPlaneImage === undefined ? undefined : controlPlaneImageProblem(request.controlPlaneImage);
+  if (badImage) problems.push({ message: badImage, field: "control-plane-image" });
   return { targets, problems };
 }
 

@@ -82,6 +82,7 @@ export function translate(request: TranslateRequest): TranslateResult {
         generatorOptions: request.options,
         prefix: request.prefix,
         imageRegistry: request.imageRegistry,
+        controlPlaneImage: request.controlPlaneImage,
       })
     );
     const invalid = hasErrors(checked.diagnostics);

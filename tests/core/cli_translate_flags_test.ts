@@ -146,6 +146,7 @@ Deno.test("translate --prefix and --registry reach the output of every target; b
     [["--prefix", "dev_1"], /--prefix "dev_1" cannot start names/],
     [["--registry", "ghcr.io/Acme"], /^flowctl: --registry "ghcr\.io\/Acme" is not a registry to put before image names/],
     [["--prefix"], /option --prefix needs a value/],
+    [["--control-plane-image", "Not An Image"], /^flowctl: --control-plane-image "Not An Image" is not an image reference/],
   ];
   for (const [args, pattern] of cases) {
     const r = await run([...linear, ...args]);

@@ -11,7 +11,7 @@ import { declareFidelity, dropped } from "../../generators/fidelity.ts";
 import type { Generator } from "../../generators/generator.ts";
 import { defaultRegistry } from "../../generators/mod.ts";
 import { generate, validate } from "../../translate/compile.ts";
-import { applyPrefixAndRegistry, prefixProblem, registryProblem, withRegistry } from "../../translate/prefix_registry.ts";
+import { applyPrefixAndRegistry, controlPlaneImageProblem, prefixProblem, registryProblem, withRegistry } from "../../translate/prefix_registry.ts";
 import { describeProblem, resolveRequest } from "../../translate/request.ts";
 import { translate } from "../../translate/translate.ts";
 import { cue, ROOT } from "../support/helpers.ts";
@@ -103,6 +103,23 @@ Deno.test("every built-in target starts what it names with the prefix and pulls 
     const plain = generate(checked.pipelines, { target }).files.map((f) => f.path + f.content).join("\n");
     assert.doesNotMatch(plain, /dev-|ghcr\.io\/acme\/(?!archiver)/, target);
   }
+});
+
+Deno.test("--control-plane-image replaces the control plane's image on every target, as given (no registry before it)", async () => {
+  const image = "ghcr.io/acme/flowctl/control-plane:0.1.0";
+  for (const good of [image, "flowctl/control-plane:0.1.0", "localhost:5000/cp", `cp@sha256:${"a".repeat(64)}`]) assert.equal(controlPlaneImageProblem(good), undefined, good);
+  for (const bad of ["", "Ghcr.io/Acme/CP", "a b", "cp:", "cp:tag:tag", "../cp"]) assert.match(controlPlaneImageProblem(bad) ?? "", /^control-plane-image /, bad);
+  const checked = validate(text, { filename: "p.yaml", cue: await cue() });
+  for (const target of ["docker-compose", "kubernetes", "nomad", "local"]) {
+    const r = generate(checked.pipelines, { target, controlPlaneImage: image, imageRegistry: "registry.example.com" });
+    const all = r.files.map((f) => f.content).join("\n");
+    if (target !== "local") assert.match(all, /ghcr\.io\/acme\/flowctl\/control-plane:0\.1\.0/, target);
+    assert.doesNotMatch(all, /(?<!acme\/)flowctl\/control-plane:0\.1\.0|registry\.example\.com\/ghcr/, target);
+  }
+  // A request with a bad one is refused before anything is compiled, naming the setting.
+  const refused = translate({ pipelines: [{ name: "p.yaml", text }], controlPlaneImage: "a b", cue: await cue() });
+  assert.deepEqual(refused.problems.map((p) => p.field), ["control-plane-image"]);
+  assert.match(describeProblem(refused.problems[0], (o) => `--${o}`, () => ""), /^--control-plane-image "a b" is not an image reference/);
 });
 
 Deno.test("a target that does not say how it applies a prefix refuses one (E_TARGET_OPTION), and still gets the registry", async () => {

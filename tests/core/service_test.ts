@@ -46,6 +46,8 @@ Deno.test("service: translate takes prefix and registry, as the CLI's --prefix a
     [{ registry: ["ghcr.io"] }, /^"registry" must be a string$/],
     [{ prefix: "Dev" }, /^prefix "Dev" cannot start names on every target: use lower-case letters/],
     [{ registry: "a b" }, /^registry "a b" is not a registry to put before image names/],
+    [{ controlPlaneImage: 7 }, /^"controlPlaneImage" must be a string$/],
+    [{ controlPlaneImage: "a b" }, /^control-plane-image "a b" is not an image reference/],
   ];
   for (const [fields, message] of cases) {
     const r = await call("/v1/translate", { source, ...fields });
@@ -56,7 +58,9 @@ Deno.test("service: translate takes prefix and registry, as the CLI's --prefix a
   const unknown = await call("/v1/validate", { source, prefix: "dev" });
   assert.equal(unknown.body.error.code, "unknown_field", "validate generates nothing to name");
   const listed = await call("/v1/translate", { source, colour: "red" });
-  assert.match(listed.body.error.message, /the fields are source, filename, target, options, prefix, registry$/);
+  assert.match(listed.body.error.message, /the fields are source, filename, target, options, prefix, registry, controlPlaneImage$/);
+  const image = await call("/v1/translate", { source, target: "kubernetes", controlPlaneImage: "ghcr.io/acme/flowctl/control-plane:0.1.0" });
+  assert.match(image.body.files.map((f: { content: string }) => f.content).join(""), /image: ghcr\.io\/acme\/flowctl\/control-plane:0\.1\.0\n/);
 });
 
 Deno.test("service: a pipeline with errors is 422 (translate) or 200 with valid=false (validate), diagnostics with the CLI's fields", async () => {

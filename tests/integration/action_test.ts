@@ -164,6 +164,7 @@ Deno.test("action: prefix and registry reach every target, as the CLI's --prefix
       const [inputs, message] of [
         [{ prefix: "Dev" }, /^::error title=flowctl::input prefix: prefix "Dev" cannot start names on every target/m],
         [{ registry: "ghcr.io/Acme" }, /^::error title=flowctl::input registry: registry "ghcr\.io\/Acme" is not a registry/m],
+        [{ "control-plane-image": "a b" }, /^::error title=flowctl::input control-plane-image: control-plane-image "a b" is not an image/m],
       ] as const
     ) {
       const bad = await runStep(ws, { pipelines: "fixtures/with_flags/prefix_registry.yaml", ...inputs });
