@@ -51,6 +51,8 @@ export {
   generate,
   type GenerateOptions,
   type GenerateResult,
+  merge,
+  type MergeResult,
   validate,
   type ValidateOptions,
   type ValidateResult,

@@ -63,8 +63,8 @@ export async function runApply(args: string[], io: Io): Promise<number> {
 
 /** `-f FILE -o TARGET` and the flags that change names and folders, as the user gave them. */
 export function targetArgs(prepared: Prepared): string {
-  const { flags, file, deployment } = prepared;
-  const words = ["-f", file, "-o", deployment.target];
+  const { flags, pipelineArgs, deployment } = prepared;
+  const words = [...pipelineArgs, "-o", deployment.target];
   for (const [flag, key] of [["--state-dir", "stateDir"], ["--prefix", "prefix"]]) {
     if (flags.values[key] !== undefined) words.push(flag, flags.values[key]);
   }

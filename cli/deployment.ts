@@ -25,7 +25,7 @@ import {
   usageError,
 } from "./flags.ts";
 import type { Io } from "./io.ts";
-import { readInput } from "./input.ts";
+import { readStack, refuseSetProblems, STACK_FLAGS, stackArgs } from "./stack.ts";
 import { printDiagnostics } from "./output.ts";
 
 export type DeployCommand = "apply" | "delete" | "status";
@@ -33,8 +33,10 @@ export type DeployCommand = "apply" | "delete" | "status";
 export interface Prepared {
   deployment: Deployment;
   pipeline: PipelineIR;
-  /** The file as the user named it, for the hints that name a command to run next. */
+  /** The first file as the user named it. */
   file: string;
+  /** `-f FILE` for every file, then `--set PATH=VALUE` for every setting: the pipeline as given, for the commands apply runs or suggests. */
+  pipelineArgs: string[];
   flags: Flags;
   format: "text" | "json";
   dryRun: boolean;
@@ -44,8 +46,7 @@ export interface Prepared {
 
 /** Every command's flags; each command refuses those that are not its own. */
 const VALUE_FLAGS = {
-  "-f": "file",
-  "--file": "file",
+  ...STACK_FLAGS,
   ...TARGET_FLAGS,
   ...PREFIX_REGISTRY_FLAGS,
   "--state-dir": "stateDir",
@@ -88,20 +89,19 @@ export async function prepare(
   { quiet = false }: { quiet?: boolean } = {},
 ): Promise<Prepared | number> {
   const registry = defaultRegistry();
-  const file = flags.values.file ?? (flags.positional.length === 1 ? flags.positional[0] : undefined);
-  if (!file) throw new UsageError(`${command} needs -f FILE`);
-  if (flags.positional.length > (flags.values.file === undefined ? 1 : 0)) {
-    throw new UsageError(`${command} takes one pipeline file, not ${JSON.stringify(flags.positional.at(-1))}`);
-  }
+  const { files, set } = stackArgs(flags, command);
+  const file = files[0];
   const chosen = chosenTargets(flags, registry);
   if (chosen === "all" || (chosen && chosen.length > 1)) throw new UsageError(`${command} works with one target at a time: give -o TARGET`);
   if (file === "-" && chosen?.length === 1 && registry.get(chosen[0])?.name === "local") throw localFromStdin(command);
   const given = targetOptions(flags, registry);
   const naming = prefixAndRegistry(flags);
   const format = formatFlag(flags);
-  const input = await readInput(file, io);
+  const { input, overlays } = await readStack(flags, command, io);
   const result = translate({
     pipelines: [input],
+    overlays,
+    set,
     targets: chosen,
     options: { ...engineOptions, ...given },
     cue: await io.cue(),
@@ -110,6 +110,7 @@ export async function prepare(
   });
   if (result.problems.length) throw usageError(result.problems);
   const translated = result.files[0];
+  refuseSetProblems(translated.diagnostics);
   const target = translated.targets[0];
   if (!quiet) {
     printDiagnostics(translated.diagnostics, io);
@@ -133,13 +134,17 @@ export async function prepare(
     dir: `${stateDir}/${target.target}/${name}`,
     volumes: flags.values.volumes === "true",
     timeoutSeconds: timeoutFlag(flags.values.timeout),
-    pipelineFile: file,
+    pipelineArgs: pipelineArgs(files, set),
     projectDir: file === "-" || !file.includes("/") ? "." : file.slice(0, file.lastIndexOf("/")) || "/",
     flowctl: io.flowctlCommand(),
     optionArgs: optionArgs(given),
     options: { ...engineOptions, ...given },
   })!;
-  return { deployment: plan, pipeline, file, flags, format, dryRun: flags.values.dryRun === "true", given };
+  return { deployment: plan, pipeline, file, pipelineArgs: pipelineArgs(files, set), flags, format, dryRun: flags.values.dryRun === "true", given };
+}
+
+function pipelineArgs(files: readonly string[], set: readonly string[]): string[] {
+  return [...files.flatMap((f) => ["-f", f]), ...set.flatMap((s) => ["--set", s])];
 }
 
 function localFromStdin(command: DeployCommand): UsageError {

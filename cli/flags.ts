@@ -7,7 +7,10 @@ import { UsageError } from "./errors.ts";
 
 export interface Flags {
   positional: string[];
+  /** Each flag's value (the last, when it was given more than once). */
   values: Record<string, string>;
+  /** Every value of each flag, in order (`-f base.yaml -f prod.yaml`, `--set` …). */
+  repeated: Record<string, string[]>;
   help: boolean;
 }
 
@@ -18,7 +21,7 @@ export function parseFlags(
   /** Flags without a value (`--create-namespace`); `--flag=false` turns one off. */
   booleanFlags: Record<string, string> = {},
 ): Flags {
-  const out: Flags = { positional: [], values: {}, help: false };
+  const out: Flags = { positional: [], values: {}, repeated: {}, help: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--help" || arg === "-h") {
@@ -46,6 +49,7 @@ export function parseFlags(
     const value = inline ?? args[++i];
     if (value === undefined) throw new UsageError(`option ${flag} needs a value`);
     out.values[name] = value;
+    (out.repeated[name] ??= []).push(value);
   }
   return out;
 }

@@ -7,6 +7,8 @@ export const HELP = {
 
 Usage:
   flowctl validate [--format text|json] FILE...
+  flowctl validate -f BASE [-f OVERLAY...] [--set PATH=VALUE...]
+  flowctl merge -f BASE [-f OVERLAY...] [--set PATH=VALUE...]
   flowctl translate -f FILE [-o TARGET] [--output-dir DIR [--check] | --to-file FILE]
                     [--prefix P] [--registry R] [--control-plane-image I] [--format text|json]
   flowctl run [OPTIONS] FILE
@@ -19,6 +21,7 @@ Usage:
 
 Commands:
   validate    check pipeline files and report every problem
+  merge       print the pipeline that overlays (-f BASE -f OVERLAY) and --set produce
   translate   generate the files of a target (default: spec.driver, else docker-compose)
   run         run a pipeline on this machine (the local target, without writing it out)
   apply       start or update a pipeline with its engine (docker compose, kubectl, nomad, or
@@ -29,11 +32,30 @@ Commands:
               serve the control plane that components register with
   server      the same, with the Go flowctl server's flag names
 
-FILE may be - to read standard input. Run 'flowctl COMMAND --help' for a command's options.
+FILE may be - to read standard input. Every command that reads a pipeline takes overlays:
+-f BASE -f OVERLAY... (later files win: maps merge, lists are replaced, components merge by
+id, null deletes a key) and --set PATH=VALUE (last; e.g. processors.enrich.replicas=3).
+Run 'flowctl COMMAND --help' for a command's options.
 Exit codes: 0 ok, 1 invalid input, 2 usage error, 70 a bug in flowctl (please report it).
 NO_COLOR turns colours off.
 `,
+  merge: `Usage: flowctl merge -f BASE [-f OVERLAY...] [--set PATH=VALUE...]
+
+Prints, as YAML, the pipeline that the files and settings produce, before it is
+checked: later files are laid over earlier ones (mappings merge, lists are
+replaced, components of sources/processors/sinks merge by id, null deletes a
+key), then each --set. Run validate with the same flags to check it.
+
+Options:
+  -f, --file FILE        a pipeline file (- for standard input), then overlays
+  --set PATH=VALUE       a value laid over everything: keys from the top
+                         (spec.controlPlane.port=9000), components by id, spec.
+                         optional before them (processors.enrich.replicas=3);
+                         VALUE is a YAML scalar; empty or null deletes the key
+  -h, --help             show this help
+`,
   validate: `Usage: flowctl validate [--format text|json] FILE...
+       flowctl validate [--format text|json] -f BASE [-f OVERLAY...] [--set PATH=VALUE...]
 
 Checks each pipeline file (YAML or JSON, - for standard input) and reports every
 problem as file:line:col severity CODE: message (hint: ...).
@@ -43,6 +65,7 @@ Options:
   -h, --help           show this help
 `,
   run: `Usage: flowctl run [OPTIONS] FILE
+       flowctl run [OPTIONS] -f BASE [-f OVERLAY...] [--set PATH=VALUE...]
 
 Runs a pipeline on this machine, as the local target's run.sh would, without
 writing it out: the control plane runs inside this process, then each
@@ -122,7 +145,9 @@ export function translateHelp(registry: GeneratorRegistry): string {
     "targets). Nothing is written when there are errors.",
     "",
     "Options:",
-    "  -f, --file FILE         the pipeline file (- for standard input)",
+    "  -f, --file FILE         the pipeline file (- for standard input); again for overlays,",
+    "                          laid over it in order (flowctl merge --help says how)",
+    "  --set PATH=VALUE        a value laid over the files (processors.enrich.replicas=3)",
     `  -o, --output TARGET     ${registry.names().join(", ")}, an alias such as k8s,`,
     "                          a comma-separated list, or all (default: spec.driver, else",
     "                          docker-compose)",
@@ -158,7 +183,9 @@ export function translateHelp(registry: GeneratorRegistry): string {
   return lines.join("\n") + "\n";
 }
 
-const DEPLOY_COMMON = `  -f, --file FILE      the pipeline file (- for standard input; not with -o local)
+const DEPLOY_COMMON = `  -f, --file FILE      the pipeline file (- for standard input; not with -o local);
+                       again for overlays (flowctl merge --help)
+  --set PATH=VALUE     a value laid over the files (processors.enrich.replicas=3)
   -o, --output TARGET  docker-compose, kubernetes, nomad or local, or an alias such as k8s
                        (default: spec.driver, else docker-compose); -t is the same
   --state-dir DIR      where the files handed to the engine are kept, as

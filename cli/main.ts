@@ -6,6 +6,7 @@
 import { runApply } from "./apply.ts";
 import { runControlPlaneCommand } from "./controlplane.ts";
 import { runDelete } from "./delete.ts";
+import { runMerge } from "./merge.ts";
 import { EXIT, InputError, UsageError } from "./errors.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
@@ -26,6 +27,8 @@ export async function main(args: string[], io: Io): Promise<number> {
         return await runTranslate(rest, io);
       case "run":
         return await runPipeline(rest, io);
+      case "merge":
+        return await runMerge(rest, io);
       case "apply":
         return await runApply(rest, io);
       case "delete":

@@ -9,17 +9,17 @@ import { defaultRegistry } from "../generators/mod.ts";
 import { parseDuration } from "../generators/shared/duration.ts";
 import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
 import { startControlPlane } from "./controlplane.ts";
-import { EXIT, InputError, onDisk, UsageError } from "./errors.ts";
+import { EXIT, InputError, onDisk } from "./errors.ts";
 import { parseFlags, targetOptionFlags, targetOptions, usageError } from "./flags.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
-import { readInput } from "./input.ts";
+import { readStack, refuseSetProblems, STACK_FLAGS, stackArgs } from "./stack.ts";
 import { printDiagnostics } from "./output.ts";
 
 export async function runPipeline(args: string[], io: Io): Promise<number> {
   const registry = defaultRegistry();
   const optionFlags = targetOptionFlags(registry, ["local"]);
-  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", ...optionFlags.values }, {
+  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", ...STACK_FLAGS, ...optionFlags.values }, {
     "--in-memory": "inMemory",
     ...optionFlags.booleans,
   });
@@ -27,12 +27,13 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
     io.stdout(HELP.run);
     return EXIT.ok;
   }
-  if (flags.positional.length !== 1) throw new UsageError("run needs one FILE");
+  const { set } = stackArgs(flags, "run");
   const options = targetOptions(flags, registry);
-  const input = await readInput(flags.positional[0], io);
-  const result = translate({ pipelines: [input], targets: ["local"], options, cue: await io.cue(), registry });
+  const { input, overlays } = await readStack(flags, "run", io);
+  const result = translate({ pipelines: [input], overlays, set, targets: ["local"], options, cue: await io.cue(), registry });
   if (result.problems.length) throw usageError(result.problems);
   const translated = result.files[0];
+  refuseSetProblems(translated.diagnostics);
   printDiagnostics(translated.diagnostics, io);
   if (hasErrors(translated.diagnostics)) return hasInternalErrors(result) ? EXIT.internal : EXIT.invalid;
   if (translated.pipelines.length !== 1) {

@@ -25,15 +25,14 @@ import {
 } from "./flags.ts";
 import { translateHelp } from "./help.ts";
 import type { Io } from "./io.ts";
-import { readInput } from "./input.ts";
+import { readStack, refuseSetProblems, STACK_FLAGS, stackArgs } from "./stack.ts";
 import { plural, printDiagnostics } from "./output.ts";
 
 export async function runTranslate(args: string[], io: Io): Promise<number> {
   const registry = defaultRegistry();
   const optionFlags = targetOptionFlags(registry);
   const flags = parseFlags(args, {
-    "-f": "file",
-    "--file": "file",
+    ...STACK_FLAGS,
     ...TARGET_FLAGS,
     "--output-dir": "outputDir",
     "--to-file": "toFile",
@@ -46,8 +45,7 @@ export async function runTranslate(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = formatFlag(flags);
-  const file = flags.values.file ?? (flags.positional.length === 1 ? flags.positional[0] : undefined);
-  if (!file) throw new UsageError("translate needs -f FILE");
+  stackArgs(flags, "translate");
   // First: a config written for the older -o DIR learns where folders go now.
   const targets = chosenTargets(flags, registry);
   const { outputDir, toFile } = flags.values;
@@ -62,9 +60,10 @@ export async function runTranslate(args: string[], io: Io): Promise<number> {
   if (request.problems.length) throw usageError(request.problems);
   if (request.targets.length > 1 && outputDir === undefined) throw new UsageError("several targets write several files; use --output-dir DIR");
 
-  const input = await readInput(file, io);
-  const result = translate({ pipelines: [input], targets: request.targets, options, cue: await io.cue(), registry, ...naming });
+  const { input, overlays, set } = await readStack(flags, "translate", io);
+  const result = translate({ pipelines: [input], overlays, set, targets: request.targets, options, cue: await io.cue(), registry, ...naming });
   const translated = result.files[0];
+  refuseSetProblems(translated.diagnostics);
   const failed = hasFailures(result);
   const several = result.targets.length > 1;
   // Several targets: each one's files go under <target>/. All files or none: one error in one target writes nothing.

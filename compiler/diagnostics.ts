@@ -18,6 +18,8 @@ export const DIAGNOSTIC_CODES = {
   E_TOO_DEEP: "values are nested deeper than flowctl reads",
   E_TOO_MANY_ENTRIES: "a mapping or list has more entries than flowctl reads",
   E_NOT_A_MAPPING: "a pipeline document must be a mapping",
+  E_OVERLAY: "an overlay changes a component the files before it do not have, or one without an id",
+  E_SET_PATH: "a --set path addresses nothing (a usage error on the command line)",
   // Formats
   E_UNKNOWN_FORMAT: "the apiVersion/kind pair is not a flowctl pipeline",
   E_UNSUPPORTED_FORMAT: "an older flowctl format that cannot be upgraded faithfully",

@@ -197,9 +197,14 @@ function cycles(
         reported.add(key);
         // Each component reads from the next in this list, so print the data flow.
         const chain = [...members.slice().reverse(), members[members.length - 1]].join(" -> ");
+        // Every edge of the cycle (each frame's current input); one an overlay or --set wrote is the
+        // likelier mistake, so the error goes there, else to the edge that closed the cycle.
+        const edges = stack.slice(from).map((f) => [...f.c.inputs, ...f.c.dependsOn][f.next - 1]);
+        const home = at([]).file;
+        const laid = edges.map((e) => at(e.path)).find((where) => where.file !== home);
         out.push(diagnostic(
           "E_CYCLE",
-          at(ref.path),
+          laid ?? at(ref.path),
           `inputs form a cycle: ${chain}`,
           "data must flow one way; remove one of these inputs",
         ));

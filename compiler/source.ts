@@ -14,6 +14,8 @@ export interface Span {
   start: number;
   end: number;
   key?: number;
+  /** The file the offsets are in, when it is not the document's own (a value an overlay set). */
+  source?: SourceFile;
 }
 
 export interface SourceFile {
@@ -95,8 +97,9 @@ export function locate(doc: LocatedDocument, path: Path, onKey = false): Locatio
     const span = doc.spans.get(formatPath(path.slice(0, n)));
     if (!span) continue;
     const offset = onKey && n === path.length && span.key !== undefined ? span.key : span.start;
-    const pos = doc.source.lines.linePos(offset);
-    return { file: doc.source.name, line: pos.line, column: pos.col, path: formatPath(path) };
+    const file = span.source ?? doc.source;
+    const pos = file.lines.linePos(offset);
+    return { file: file.name, line: pos.line, column: pos.col, path: formatPath(path) };
   }
   return { file: doc.source.name, line: 1, column: 1, path: formatPath(path) };
 }
@@ -104,7 +107,7 @@ export function locate(doc: LocatedDocument, path: Path, onKey = false): Locatio
 /** The text the user wrote for a scalar (so `1` stays `1` and `0x10` stays `0x10`). */
 export function sourceText(doc: LocatedDocument, path: Path): string | undefined {
   const span = doc.spans.get(formatPath(path));
-  return span ? doc.source.text.slice(span.start, span.end) : undefined;
+  return span ? (span.source ?? doc.source).text.slice(span.start, span.end) : undefined;
 }
 
 /** Reads a value at a path in plain data. */

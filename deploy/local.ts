@@ -21,7 +21,7 @@ export function localDeployment(req: DeployRequest): Deployment {
     // Applying again restarts it with the file as it is now.
     apply: [stop, {
       kind: "detach",
-      argv: [...req.flowctl, "run", "--log-dir", inDir(req.dir, `${RUNTIME_FOLDER}/logs`), "--state-dir", inDir(req.dir, `${RUNTIME_FOLDER}/state`), ...req.optionArgs, req.pipelineFile],
+      argv: [...req.flowctl, "run", "--log-dir", inDir(req.dir, `${RUNTIME_FOLDER}/logs`), "--state-dir", inDir(req.dir, `${RUNTIME_FOLDER}/state`), ...req.optionArgs, ...req.pipelineArgs],
       env: {},
       pidFile,
       logFile: inDir(req.dir, `${RUNTIME_FOLDER}/output.log`),

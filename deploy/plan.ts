@@ -100,8 +100,8 @@ export interface DeployRequest {
   volumes: boolean;
   /** How long to wait for a rollout, in seconds. */
   timeoutSeconds: number;
-  /** The pipeline file, as the user named it (the local target runs it with flowctl run). */
-  pipelineFile: string;
+  /** The pipeline as the command line gave it (`-f FILE`…, `--set …`): the local target runs it so with flowctl run. */
+  pipelineArgs: string[];
   /** The folder relative paths in the pipeline (host_path, env files) start from: the pipeline file's. */
   projectDir: string;
   /** The argv that runs this flowctl (`[deno, run, -A, …/cli.ts]`, or its npm bin). */

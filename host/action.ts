@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { appendFile, readdir } from "node:fs/promises";
 import process from "node:process";
 import { type Diagnostic, hasErrors } from "../compiler/diagnostics.ts";
+import { setSyntaxProblem } from "../compiler/set_value.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { drift } from "../translate/drift.ts";
 import { describeProblem, parseOptionTexts, type RequestProblem, resolveRequest, targetList } from "../translate/request.ts";
@@ -77,6 +78,11 @@ function outputDirFor(template: string, several: { pipelines: boolean; targets: 
   return dir.replaceAll("{pipeline}", pipeline).replaceAll("{target}", target);
 }
 
+/** An input of one entry per line: blank lines and `#` comments left out. */
+function lines(text: string): string[] {
+  return text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+}
+
 function stem(file: string): string {
   return file.slice(file.lastIndexOf("/") + 1).replace(/\.(ya?ml|json)$/i, "");
 }
@@ -86,13 +92,12 @@ async function runAction(): Promise<number> {
   const say = (text: string) => io.stdout(text);
   const mode = (input("mode") || "validate") as Mode;
   if (!MODES.includes(mode)) throw new ActionError(`input mode must be one of ${MODES.join(", ")}, not "${mode}"`);
-  const patterns = input("pipelines").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const patterns = lines(input("pipelines"));
   if (!patterns.length) throw new ActionError("input pipelines is empty: give pipeline files or globs, one per line");
   const registry = defaultRegistry();
   // The options input: one name=value per line (a boolean may be its name alone), as the CLI's flags.
   const parsed = parseOptionTexts(
-    input("options").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))
-      .map((l): [string, string | undefined] => (l.includes("=") ? [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()] : [l, undefined])),
+    lines(input("options")).map((l): [string, string | undefined] => (l.includes("=") ? [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()] : [l, undefined])),
     registry,
   );
   if (parsed.problems.length) throw inputError(parsed.problems);
@@ -108,6 +113,21 @@ async function runAction(): Promise<number> {
   const outputTemplate = input("output-dir") || "flowctl-out";
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   process.chdir(workspace);
+
+  // overlays: files laid over every pipeline, in order; set: PATH=VALUE lines after them (the CLI's -f … -f and --set).
+  const overlays = [];
+  for (const file of lines(input("overlays"))) {
+    try {
+      overlays.push({ name: file, text: await io.readFile(file) });
+    } catch (err) {
+      throw new ActionError(`input overlays: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  const set = lines(input("set"));
+  for (const expression of set) {
+    const problem = setSyntaxProblem(expression);
+    if (problem) throw new ActionError(`input set: ${problem}`);
+  }
 
   const { files, unmatched } = await pipelineFiles(patterns, ".");
   let errors = 0;
@@ -136,7 +156,8 @@ async function runAction(): Promise<number> {
       say("::endgroup::\n");
       continue;
     }
-    const translated = translate({ pipelines: [{ name: file, text }], targets: request.targets, options, cue, registry, ...naming }).files[0];
+    const translated = translate({ pipelines: [{ name: file, text }], overlays, set, targets: request.targets, options, cue, registry, ...naming })
+      .files[0];
     report(translated.diagnostics);
     if (hasErrors(translated.diagnostics)) {
       rows.push({ pipeline: file, target: "-", result: "invalid", files: 0, ...count(translated.diagnostics) });

@@ -109,6 +109,29 @@ if (import.meta.main) {
     log(`1,000 components → ${target.padEnd(15)} generate ${ms(median(times)).padStart(9)}, whole compile ${ms(median(whole)).padStart(9)}`);
   }
   log(`peak RSS during warm compiles: ${(peak / 2 ** 20).toFixed(0)} MiB`);
+
+  // Overlays: a five-file stack (the base and four overlays, each changing every tenth processor) against the base alone.
+  for (const n of [100, 1000]) {
+    const base = generatedPipeline(n);
+    const overlays = [1, 2, 3, 4].map((k) => ({
+      name: `overlay-${k}.yaml`,
+      text: ["spec:", "  processors:", ...Array.from({ length: Math.floor(n / 10) }, (_, i) => `    - {id: p-${i * 10 + 1}, replicas: ${k}, env: {LAYER: "${k}"}}`)]
+        .join("\n") + "\n",
+    }));
+    const time = (layers: typeof overlays) => {
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = performance.now();
+        const r = validate(base, { filename: "bench.yaml", cue, overlays: layers });
+        times.push(performance.now() - t0);
+        if (r.pipelines.length !== 1) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+      }
+      return median(times);
+    };
+    const single = time([]);
+    const stacked = time(overlays);
+    log(`validate, ${String(n).padStart(4)} components: one file ${ms(single)}, five-file overlay stack ${ms(stacked)} (${(stacked / single).toFixed(2)}×)`);
+  }
   benchHostile(cue, log);
   await benchControlPlane(1000, 10, log);
   await benchService(log);

@@ -12,7 +12,9 @@ import { parseSource } from "../compiler/parse.ts";
 import { upgrade } from "../compiler/upgrade.ts";
 import { checkDocuments } from "../compiler/check.ts";
 import { normalize } from "../compiler/normalize.ts";
-import { decodeText, type LocatedDocument, locate, sourceFile } from "../compiler/source.ts";
+import { applyOverlay } from "../compiler/overlay.ts";
+import { applySet } from "../compiler/set_value.ts";
+import { decodeText, isRecord, type LocatedDocument, locate, type SourceFile, sourceFile } from "../compiler/source.ts";
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { droppedSettings } from "./dropped.ts";
@@ -23,6 +25,10 @@ export interface ValidateOptions {
   filename?: string;
   /** The CUE evaluator (see `createCueEngine`, or `loadCue` of your host). */
   cue: CueEngine;
+  /** Files laid over the input, in order (`-f base.yaml -f prod.yaml`; compiler/overlay.ts). */
+  overlays?: readonly { name: string; text: string | Uint8Array }[];
+  /** `PATH=VALUE` settings laid over everything, in order (`--set`; compiler/set_value.ts). */
+  set?: readonly string[];
 }
 
 export interface ValidateResult {
@@ -31,40 +37,32 @@ export interface ValidateResult {
   diagnostics: Diagnostic[];
 }
 
+/** A file's text; bytes that are not UTF-8 are an E_SYNTAX diagnostic at the first of them. */
+function textOf(input: string | Uint8Array, name: string): { text: string } | { diagnostic: Diagnostic } {
+  if (typeof input === "string") return { text: input };
+  const decoded = decodeText(input);
+  if ("text" in decoded) return decoded;
+  const where = { file: name, line: decoded.line, column: decoded.column, path: "" };
+  const byte = `0x${decoded.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return { diagnostic: diagnostic("E_SYNTAX", where, `byte ${byte} is not UTF-8, and flowctl reads UTF-8 text only`, "save the file as UTF-8") };
+}
+
 /**
  * Parses and checks a pipeline file; every problem is a diagnostic. Give it the
  * file's bytes where you have them: bytes that are not UTF-8 are then an error
  * at the first of them, where text decoded elsewhere would hold U+FFFD instead.
+ * Overlays and `--set` values are laid over its documents before checking.
  */
 export function validate(input: string | Uint8Array, options: ValidateOptions): ValidateResult {
   const name = options.filename ?? "<input>";
-  let text: string;
-  if (typeof input === "string") text = input;
-  else {
-    const decoded = decodeText(input);
-    if (!("text" in decoded)) {
-      const where = { file: name, line: decoded.line, column: decoded.column, path: "" };
-      const byte = `0x${decoded.byte.toString(16).toUpperCase().padStart(2, "0")}`;
-      return {
-        pipelines: [],
-        diagnostics: [diagnostic("E_SYNTAX", where, `byte ${byte} is not UTF-8, and flowctl reads UTF-8 text only`, "save the file as UTF-8")],
-      };
-    }
-    text = decoded.text;
-  }
-  const source = sourceFile(name, text);
+  const decoded = textOf(input, name);
+  if ("diagnostic" in decoded) return { pipelines: [], diagnostics: [decoded.diagnostic] };
+  const source = sourceFile(name, decoded.text);
   const fileStart = { file: source.name, line: 1, column: 1, path: "" };
   const diagnostics: Diagnostic[] = [];
   const pipelines: PipelineIR[] = [];
   try {
-    const parsed = parseSource(source);
-    diagnostics.push(...parsed.diagnostics);
-    const upgraded: LocatedDocument[] = [];
-    for (const doc of parsed.documents) {
-      const up = upgrade(doc);
-      diagnostics.push(...up.diagnostics);
-      if (up.document) upgraded.push(up.document);
-    }
+    const upgraded = documentsOf(source, options, diagnostics);
     const checked = checkDocuments(options.cue, upgraded);
     checked.forEach(({ document, diagnostics: found }, i) => {
       diagnostics.push(...found);
@@ -78,6 +76,89 @@ export function validate(input: string | Uint8Array, options: ValidateOptions): 
     diagnostics.push(internalError(err, fileStart, "checking the pipeline"));
   }
   return { pipelines, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The file's documents, upgraded to flowctl/v1, with the overlays and `--set` values laid over them. */
+type Layers = Pick<ValidateOptions, "overlays" | "set">;
+
+function documentsOf(source: SourceFile, options: Layers, diagnostics: Diagnostic[]): LocatedDocument[] {
+  const parsed = parseSource(source);
+  diagnostics.push(...parsed.diagnostics);
+  const upgraded: LocatedDocument[] = [];
+  for (const doc of parsed.documents) {
+    const up = upgrade(doc);
+    diagnostics.push(...up.diagnostics);
+    if (up.document) upgraded.push(up.document);
+  }
+  return options.overlays?.length || options.set?.length ? layered(upgraded, options, diagnostics) : upgraded;
+}
+
+export interface MergeResult {
+  /** Each pipeline document as the overlays and --set values left it (upgraded to flowctl/v1), not yet checked. */
+  documents: unknown[];
+  /** What parsing, upgrading and laying found (the schema is not checked: validate does that). */
+  diagnostics: Diagnostic[];
+}
+
+/** What the overlays produce: the documents before they are checked, for a user to read (`flowctl merge`). */
+export function merge(input: string | Uint8Array, options: Omit<ValidateOptions, "cue">): MergeResult {
+  const name = options.filename ?? "<input>";
+  const decoded = textOf(input, name);
+  if ("diagnostic" in decoded) return { documents: [], diagnostics: [decoded.diagnostic] };
+  const diagnostics: Diagnostic[] = [];
+  try {
+    const documents = documentsOf(sourceFile(name, decoded.text), options, diagnostics).map((d) => d.data);
+    return { documents, diagnostics: sortDiagnostics(diagnostics) };
+  } catch (err) {
+    return { documents: [], diagnostics: [internalError(err, { file: name, line: 1, column: 1, path: "" }, "merging the files")] };
+  }
+}
+
+/**
+ * The documents with each overlay document laid over them, then each `--set`.
+ * With one pipeline, an overlay applies to it; with several, to the one its
+ * metadata.name names (or to all, when it names none).
+ */
+function layered(documents: LocatedDocument[], options: Layers, diagnostics: Diagnostic[]): LocatedDocument[] {
+  let docs = documents;
+  const nameOf = (d: LocatedDocument) => (isRecord(d.data) && isRecord(d.data.metadata) ? d.data.metadata.name : undefined);
+  for (const file of options.overlays ?? []) {
+    const decoded = textOf(file.text, file.name);
+    if ("diagnostic" in decoded) {
+      diagnostics.push(decoded.diagnostic);
+      continue;
+    }
+    const parsed = parseSource(sourceFile(file.name, decoded.text));
+    diagnostics.push(...parsed.diagnostics);
+    for (const overlay of parsed.documents) {
+      const named = nameOf(overlay);
+      const targets = docs.length === 1 || named === undefined ? docs.map((_, i) => i) : docs.flatMap((d, i) => (nameOf(d) === named ? [i] : []));
+      if (!targets.length) {
+        diagnostics.push(diagnostic(
+          "E_OVERLAY",
+          locate(overlay, ["metadata", "name"]),
+          `the overlay is for pipeline ${JSON.stringify(named)}, which the files before it do not hold`,
+          `name one of: ${docs.map(nameOf).filter((n) => typeof n === "string").join(", ")}`,
+        ));
+        continue;
+      }
+      docs = docs.map((d, i) => {
+        if (!targets.includes(i)) return d;
+        const result = applyOverlay(d, overlay);
+        diagnostics.push(...result.diagnostics);
+        return result.document;
+      });
+    }
+  }
+  for (const expression of options.set ?? []) {
+    docs = docs.map((d) => {
+      const result = applySet(d, expression);
+      if ("document" in result) return result.document;
+      diagnostics.push(diagnostic("E_SET_PATH", { file: "--set", line: 1, column: 1, path: "" }, result.problem, "give a path to a key of the pipeline"));
+      return d;
+    });
+  }
+  return docs;
 }
 
 export interface GenerateOptions extends PrefixAndRegistry {

@@ -31,6 +31,10 @@ export interface TranslateRequest extends PrefixAndRegistry {
   targets?: readonly string[] | "all";
   /** Options of the chosen targets by name (all targets' when none is chosen). */
   options?: GeneratorOptions;
+  /** Files laid over each pipeline file, in order (`-f base.yaml -f prod.yaml`: the overlay is prod.yaml). */
+  overlays?: readonly PipelineText[];
+  /** `PATH=VALUE` settings laid over every pipeline after the overlays (`--set`). */
+  set?: readonly string[];
   cue: CueEngine;
   /** Defaults to the built-in generators. */
   registry?: GeneratorRegistry;
@@ -74,7 +78,7 @@ export function translate(request: TranslateRequest): TranslateResult {
   if (problems.length) return { problems, targets, files: [] };
 
   const files = request.pipelines.map(({ name, text }): FileResult => {
-    const checked = validate(text, { filename: name, cue: request.cue });
+    const checked = validate(text, { filename: name, cue: request.cue, overlays: request.overlays, set: request.set });
     const runs = (targets.length ? targets : [undefined]).map((target) =>
       generate(checked.pipelines, {
         target,

@@ -171,7 +171,7 @@ Deno.test("cli: controlplane, server and run reject bad options as usage errors 
     [["server", "--janitor-interval", "soon"], /--janitor-interval needs a duration such as 30s or 1m, not "soon"/],
     [["server", "--port", "http"], /--port needs a port number 0-65535, not "http"/],
     [["server", "extra"], /server takes no arguments, not "extra"/],
-    [["run"], /run needs one FILE/],
+    [["run"], /run needs -f FILE/],
     [["run", "--max-restarts", "many", "fixtures/commands.yaml"], /--max-restarts needs an integer from 0 to 1000, not "many"/],
     [["run", "--namespace", "x", "fixtures/commands.yaml"], /unknown option "--namespace"/],
   ];

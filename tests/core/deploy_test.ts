@@ -18,7 +18,7 @@ async function request(fixture: string, target: string, options: GeneratorOption
     dir: `/state/${target}/p`,
     volumes: false,
     timeoutSeconds: 300,
-    pipelineFile: `fixtures/${fixture}`,
+    pipelineArgs: ["-f", `fixtures/${fixture}`],
     projectDir: "fixtures",
     flowctl: ["/bin/flowctl"],
     optionArgs: [],
@@ -107,7 +107,7 @@ Deno.test("deploy: local runs flowctl run in the background, with its logs, stor
   const stop = { kind: "stop", pidFile: "/state/local/p/run/pid", purpose: "stop flowctl run if it runs, which stops the components in reverse order" };
   assert.deepEqual(d.apply, [stop, {
     kind: "detach",
-    argv: ["/bin/flowctl", "run", "--log-dir", "/state/local/p/run/logs", "--state-dir", "/state/local/p/run/state", "--max-restarts", "2", "fixtures/commands.yaml"],
+    argv: ["/bin/flowctl", "run", "--log-dir", "/state/local/p/run/logs", "--state-dir", "/state/local/p/run/state", "--max-restarts", "2", "-f", "fixtures/commands.yaml"],
     env: {},
     pidFile: "/state/local/p/run/pid",
     logFile: "/state/local/p/run/output.log",

@@ -176,6 +176,35 @@ Deno.test("action: prefix and registry reach every target, as the CLI's --prefix
   }
 });
 
+Deno.test("action: overlays and set are laid over every pipeline, as the CLI's -f … -f and --set; their errors are annotated where they are", async () => {
+  const ws = await workspace();
+  try {
+    await Deno.writeTextFile(`${ws}/prod.yaml`, "spec:\n  processors:\n    - id: token-transfers\n      replicas: 3\n");
+    const step = await runStep(ws, {
+      pipelines: "pipelines/ledger.yaml",
+      overlays: "prod.yaml",
+      set: "sinks.duckdb.replicas=2",
+      targets: "docker-compose",
+      "output-dir": "deploy",
+      mode: "generate",
+    });
+    assert.equal(step.code, 0, step.stdout);
+    const compose = await Deno.readTextFile(`${ws}/deploy/docker-compose.yaml`);
+    assert.match(compose, /token-transfers:\n(?: .*\n)*? {4}deploy:\n {6}replicas: 3\n/);
+    assert.match(compose, /duckdb:\n(?: .*\n)*? {4}deploy:\n {6}replicas: 2\n/);
+
+    await Deno.writeTextFile(`${ws}/bad.yaml`, "spec:\n  processors:\n    - id: token-transfer\n      replicas: 3\n");
+    const bad = await runStep(ws, { pipelines: "pipelines/ledger.yaml", overlays: "bad.yaml", mode: "validate" });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /^::error file=bad\.yaml,line=3,col=11,title=flowctl E_OVERLAY::/m);
+    const malformed = await runStep(ws, { pipelines: "pipelines/ledger.yaml", set: "replicas", mode: "validate" });
+    assert.equal(malformed.code, 1);
+    assert.match(malformed.stdout, /^::error title=flowctl::input set: --set needs PATH=VALUE/m);
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
 Deno.test("action: every input the action reads is declared in action.yml, and every declared one is read", async () => {
   const declared = Object.keys(parse(await Deno.readTextFile(new URL("action.yml", ROOT))).inputs).sort();
   const source = await Deno.readTextFile(new URL("host/action.ts", ROOT));
