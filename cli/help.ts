@@ -77,6 +77,8 @@ Options:
   --log-dir DIR     where the logs go (default: logs)
   --state-dir DIR   the control plane's store (default: .flowctl)
   --in-memory       keep no control-plane store
+  --env-file FILE   NAME=VALUE lines put in run.sh's environment (the secrets the pipeline
+                    reads: env values written {secret: NAME, key: KEY}); may be repeated
   -h, --help        show this help
   Options of the local target (see flowctl translate --help) apply too.
 `,

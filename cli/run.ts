@@ -19,7 +19,7 @@ import { printDiagnostics } from "./output.ts";
 export async function runPipeline(args: string[], io: Io): Promise<number> {
   const registry = defaultRegistry();
   const optionFlags = targetOptionFlags(registry, ["local"]);
-  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", ...STACK_FLAGS, ...optionFlags.values }, {
+  const flags = parseFlags(args, { "--log-dir": "logDir", "--state-dir": "stateDir", "--env-file": "envFile", ...STACK_FLAGS, ...optionFlags.values }, {
     "--in-memory": "inMemory",
     ...optionFlags.booleans,
   });
@@ -46,7 +46,10 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   const plan = localControlPlane(translated.pipelines[0], options);
   const logDir = flags.values.logDir ?? "logs";
   const stateDir = flags.values.stateDir ?? ".flowctl";
-  const env: Record<string, string> = { FLOWCTL_LOG_DIR: logDir, FLOWCTL_STATE_DIR: stateDir };
+  // Secrets from --env-file reach run.sh's environment only: never a file, a log or an argument.
+  const secrets: Record<string, string> = {};
+  for (const file of flags.repeated.envFile ?? []) Object.assign(secrets, await readEnvFile(file, io));
+  const env: Record<string, string> = { ...secrets, FLOWCTL_LOG_DIR: logDir, FLOWCTL_STATE_DIR: stateDir };
   // The bundled control plane runs here, as Go flowctl's embedded one does; the script then uses it.
   let cp: { close(): Promise<void> } | undefined;
   if (plan.bundled) {
@@ -67,4 +70,25 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   } finally {
     await cp?.close();
   }
+}
+
+/**
+ * `--env-file FILE`: `NAME=VALUE` lines (blank lines and `#` comments
+ * skipped; `export ` allowed; a value in single or double quotes is taken
+ * without them, as written). A line that is not that is an input error that
+ * names its line, never its value.
+ */
+async function readEnvFile(path: string, io: Io): Promise<Record<string, string>> {
+  const bytes = await io.readFile(path).catch((err) => {
+    throw new InputError(`cannot read --env-file ${JSON.stringify(path)}: ${err instanceof Error ? err.message.replace(/, (?:readfile|open) .*$/, "") : err}`);
+  });
+  const out: Record<string, string> = {};
+  new TextDecoder().decode(bytes).split(/\r?\n/).forEach((line, i) => {
+    if (/^\s*(#|$)/.test(line)) return;
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!match) throw new InputError(`${path}:${i + 1}: not NAME=VALUE`);
+    const value = match[2];
+    out[match[1]] = /^(['"]).*\1$/s.test(value) && value.length >= 2 ? value.slice(1, -1) : value;
+  });
+  return out;
 }

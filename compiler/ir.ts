@@ -24,6 +24,15 @@ export interface EntryIR {
   origin: Location;
 }
 
+/** An env value the target's engine holds, never written anywhere: a key of a named secret (`{secret, key}`). */
+export interface SecretIR {
+  secret: string;
+  key: string;
+  /** The environment variable docker compose and run.sh read it from: `<SECRET>_<KEY>`, upper case, other characters `_`. */
+  variable: string;
+  origin: Location;
+}
+
 export interface PortIR {
   name?: string;
   containerPort: number;
@@ -90,6 +99,8 @@ export interface ComponentSettings {
   dependsOn: string[];
   /** The user's env plus FLOW_CONFIG_* from `config`; keys sorted. */
   env: Record<string, EntryIR>;
+  /** Env values that are secret references, by env name; keys sorted. Never in `env`. */
+  secrets: Record<string, SecretIR>;
   ports: PortIR[];
   volumes: VolumeIR[];
   health?: HealthIR;

@@ -37,12 +37,13 @@ import type {
   PortIR,
   ResourceListIR,
   ResourcesIR,
+  SecretIR,
   ServingIR,
   VolumeIR,
 } from "./ir.ts";
 import type { PipelineDocument } from "./check.ts";
-import { locate, type Path, sortKeys, sourceText } from "./source.ts";
-import type { Component, ControlPlane, PipelineComponent, ResourceList, Volume, VolumeShort } from "../schemas/pipeline_types.ts";
+import { isRecord, locate, type Path, sortKeys, sourceText } from "./source.ts";
+import type { Component, ControlPlane, PipelineComponent, ResourceList, SecretRef, Volume, VolumeShort } from "../schemas/pipeline_types.ts";
 
 /** A component of any section: the pipelines section adds fields to the common ones. */
 type AnyComponent = Component & Partial<Omit<PipelineComponent, keyof Component>>;
@@ -77,6 +78,7 @@ export const SETTING_KEYS: {
     inputs: "inputs",
     dependsOn: "depends_on",
     env: "env, config",
+    secrets: "env: {secret: S; key: K}",
     ports: "ports",
     volumes: "volumes",
     health: "health_check, health_port",
@@ -219,7 +221,14 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
       origin: at("config", key),
     };
   }
-  for (const [key, value] of Object.entries(env ?? {})) envEntries[key] = { value: text(["env", key], value), origin: at("env", key) };
+  const secrets: Record<string, SecretIR> = {};
+  for (const [key, value] of Object.entries(env ?? {})) {
+    if (isRecord(value)) {
+      const { secret, key: item, ...refRest } = value as SecretRef;
+      handled(refRest);
+      secrets[key] = { secret, key: item, variable: secretVariable(secret, item), origin: at("env", key) };
+    } else envEntries[key] = { value: text(["env", key], value), origin: at("env", key) };
+  }
 
   const portList: PortIR[] = (ports ?? []).map((p, i) => {
     const { name, containerPort, hostPort, protocol, ...portRest } = p;
@@ -250,6 +259,7 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
     inputs: inputs ?? [],
     dependsOn: depends_on ?? [],
     env: sortKeys(envEntries),
+    secrets: sortKeys(secrets),
     ports: portList,
     volumes: (volumes ?? []).map((v, i) => volume(v, at("volumes", i))),
     ...(health && { health }),
@@ -277,6 +287,7 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
       inputs: where(inputs, "inputs"),
       dependsOn: where(depends_on, "depends_on"),
       env: where(env, "env") ?? where(config, "config"),
+      secrets: Object.keys(secrets).length ? at("env") : undefined,
       ports: where(ports, "ports"),
       volumes: where(volumes, "volumes"),
       health: where(health_check, "health_check"),
@@ -289,6 +300,12 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
       healthEndpoint: where(health_endpoint, "health_endpoint"),
     }),
   };
+}
+
+/** Where docker compose and run.sh read a secret from: `db-credentials`, `password` → `DB_CREDENTIALS_PASSWORD`. */
+export function secretVariable(secret: string, key: string): string {
+  const name = `${secret}_${key}`.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+  return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
 /** The serving port: the first port, else PORT or GRPC_PORT in env (where it was written). */

@@ -78,7 +78,7 @@ export interface Component {
    */
   args?: Scalar[] | string;
   env?: {
-    [k: string]: Scalar;
+    [k: string]: Scalar | SecretRef;
   };
   config?: {
     [k: string]: unknown;
@@ -102,6 +102,15 @@ export interface Component {
    * checks, which can say more than a schema error.
    */
   inputs?: Name[];
+}
+/**
+ * An env value kept out of every generated file: a key of a secret the
+ * target's engine holds (a Kubernetes Secret, a Nomad Variable, an
+ * environment variable of docker compose or run.sh).
+ */
+export interface SecretRef {
+  secret: string;
+  key: string;
 }
 export interface Port {
   name?: Name;
@@ -135,7 +144,7 @@ export interface PipelineComponent {
    */
   args?: Scalar[] | string;
   env?: {
-    [k: string]: Scalar;
+    [k: string]: Scalar | SecretRef;
   };
   config?: {
     [k: string]: unknown;

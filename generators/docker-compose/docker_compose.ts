@@ -23,6 +23,8 @@ import { commandOnly } from "../shared/images.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { prefixed } from "../shared/prefix.ts";
+import { secretVariables } from "../shared/secrets.ts";
+import { sortKeys } from "../../compiler/source.ts";
 import { cpuCores, dockerMemory } from "../shared/quantity.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
 import { toYaml, type YamlComments } from "../shared/yaml_output.ts";
@@ -66,6 +68,9 @@ const fidelity: Fidelity = {
     dependsOn: used("`depends_on`"),
     env: used(
       "`environment`, keys sorted: the component's env, `FLOW_CONFIG_*`, then `ENABLE_FLOWCTL`, `FLOWCTL_ENDPOINT`, `FLOWCTL_HEARTBEAT_INTERVAL`, `FLOWCTL_COMPONENT_ID` and the inputs' addresses",
+    ),
+    secrets: used(
+      "`environment` as `${<SECRET>_<KEY>:?…}`: compose reads the value from its own environment or `.env` file when it starts, and stops, naming the variable, when it is unset; the file's header lists the variables",
     ),
     ports: used("published (`\"host:container[/udp]\"`) when `hostPort` is given; the first one is the serving port"),
     volumes: used("named volumes (declared at the top level) or binds of host paths; `readonly` → `:ro`"),
@@ -161,6 +166,11 @@ function header(ir: PipelineIR): string[] {
   if (ir.controlPlane.enabled && runsFlowctlImage(ir.controlPlane)) {
     lines.push(`The control plane's HTTP API: docker compose port ${CONTROL_PLANE_SERVICE} ${CONTROL_PLANE_HTTP_PORT}`);
   }
+  const secrets = secretVariables(ir);
+  if (secrets.length) {
+    lines.push("Secrets: set these in the environment of docker compose up (or in a .env file beside this file):");
+    for (const s of secrets) lines.push(`  ${s.variable}  (secret ${s.secret}, key ${s.key})`);
+  }
   return lines;
 }
 
@@ -245,7 +255,11 @@ function componentService(c: ComponentIR, ctx: Context): { service: Record<strin
       image: c.image,
       entrypoint: c.command?.map(escape),
       command: c.args.length ? c.args.map(escape) : undefined,
-      environment: Object.fromEntries(Object.entries(wired.env).map(([k, v]) => [k, escape(v)])),
+      // A secret is compose's to read from its environment; it stops, naming the variable, when it is unset.
+      environment: sortKeys({
+        ...Object.fromEntries(Object.entries(wired.env).map(([k, v]) => [k, escape(v)])),
+        ...Object.fromEntries(Object.entries(c.secrets).map(([k, s]) => [k, `\${${s.variable}:?set ${s.variable} to key ${s.key} of secret ${s.secret}}`])),
+      }),
       ports: c.ports.filter((p) => p.hostPort !== undefined).map((p) =>
         `${p.hostPort}:${p.containerPort}${p.protocol === "TCP" ? "" : `/${p.protocol.toLowerCase()}`}`
       ),

@@ -57,6 +57,7 @@ const fidelity: Fidelity = {
       "let the component retry until what it depends on answers (readiness probes keep unready Services empty)",
     ),
     env: used("container `env`, in key order, with FLOW_CONFIG_* and the FLOWCTL_* wiring; `$` written `$$`, so Kubernetes expands nothing"),
+    secrets: used("container `env` with `valueFrom.secretKeyRef` (the Secret named `secret`, its `key`); flowctl writes no Secret: create it in the namespace"),
     ports: partly(
       "container ports and the Service's ports (`port` = `targetPort` = `containerPort`)",
       "`hostPort` is not published (W_TARGET_DROPPED; use kubectl port-forward)",
@@ -283,7 +284,11 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
         image: c.image,
         command: c.command?.map(literal),
         args: c.args.map(literal),
-        env: Object.entries(wired.env).map(([k, v]) => ({ name: k, value: literal(v) })),
+        // A secret stays in its Secret: the kubelet reads the key when the container starts.
+        env: [
+          ...Object.entries(wired.env).map(([k, v]): EnvVar => ({ name: k, value: literal(v) })),
+          ...Object.entries(c.secrets).map(([k, ref]): EnvVar => ({ name: k, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
+        ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
         ports: containerPorts(served),
         resources: c.resources && compact({ requests: quantities(c.resources.requests), limits: quantities(c.resources.limits) }),
         readinessProbe: c.health && httpProbe(c.health),
@@ -366,6 +371,9 @@ function validKey(key: string): boolean {
 function labelValue(text: string): string {
   return text.replace(/[^A-Za-z0-9_.-]+/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
+
+/** A container's env entry: a value, or a key of a Secret. */
+type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
 interface ServicePort {
   name?: string;

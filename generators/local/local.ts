@@ -21,6 +21,7 @@ import { listeners } from "../shared/listeners.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { prefixed } from "../shared/prefix.ts";
+import { secretVariables } from "../shared/secrets.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
 import { LOCAL_RUNTIME } from "./local_runtime.ts";
 import { shellPath, shellWord } from "./shell_words.ts";
@@ -55,6 +56,9 @@ const fidelity: Fidelity = {
     inputs: used("start order, `FLOWCTL_INPUT_<ID>=127.0.0.1:<port>`; run.sh waits for each upstream's health endpoint first"),
     dependsOn: used("start order; run.sh waits for their health endpoints first"),
     env: partly("`env NAME=VALUE… program` (docker: `-e NAME`)", "a name with `=` or a NUL byte cannot be passed (E_TARGET_UNSUPPORTED)"),
+    secrets: used(
+      "`NAME=$<SECRET>_<KEY>` from run.sh's own environment (`flowctl run --env-file FILE` reads a file into it); run.sh stops before starting anything, naming what is unset, and writes no value anywhere",
+    ),
     ports: partly(
       "every port is a port of this machine: two components (or one and the control plane) on one port are E_PORT_CONFLICT",
       "`hostPort` is not mapped (W_TARGET_CAVEAT)",
@@ -185,6 +189,7 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     LOCAL_RUNTIME.trimEnd(),
     "",
   ];
+  lines.push(...secretCheck(ir));
   if (cp.enabled) lines.push(...controlPlaneLines(ir, plan, `flowctl-${pipeline}-`));
   lines.push("first_component=${#supervisors[@]}", "");
 
@@ -232,7 +237,9 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
     return [];
   }
   const policy = c.restartPolicy ?? "on-failure";
-  const env = Object.entries(wired.env).map(([k, v]) => shellWord(`${k}=${v}`));
+  // A secret's word expands the variable run.sh was given: its value is never in this file.
+  const secrets = Object.entries(c.secrets).map(([k, ref]) => `"${k}=\${${ref.variable}}"`);
+  const env = [...Object.entries(wired.env).map(([k, v]) => shellWord(`${k}=${v}`)), ...secrets];
   const lines = [
     `# ${c.kind} ${shellComment(c.id)}${c.image ? ` (image ${shellComment(c.image)})` : ""}`,
     ...(c.description === undefined ? [] : comment(c.description)),
@@ -249,7 +256,7 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
     const docker = [
       "docker run --rm --network host --name",
       container,
-      ...Object.keys(wired.env).flatMap((k) => ["-e", shellWord(k)]),
+      ...[...Object.keys(wired.env), ...Object.keys(c.secrets)].flatMap((k) => ["-e", shellWord(k)]),
       ...c.volumes.flatMap((v) => ["-v", volumeWord(ctx.pipeline, v)]),
       ...(c.command?.length ? ["--entrypoint", shellWord(c.command[0])] : []),
       shellWord(c.image),
@@ -262,6 +269,25 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
   }
   lines.push("");
   return lines;
+}
+
+/** Stops run.sh before it starts anything when a secret's variable is not in its environment. */
+function secretCheck(ir: PipelineIR): string[] {
+  const secrets = secretVariables(ir);
+  if (!secrets.length) return [];
+  return [
+    "# Secrets, read from this script's environment and never written anywhere:",
+    ...secrets.map((s) => `#   ${s.variable}  (secret ${s.secret}, key ${s.key})`),
+    "missing=()",
+    `for variable in ${secrets.map((s) => s.variable).join(" ")}; do`,
+    '  [[ -n ${!variable+set} ]] || missing+=("$variable")',
+    "done",
+    'if ((${#missing[@]})); then',
+    '  say "set ${missing[*]} in the environment: the pipeline reads secrets from there"',
+    "  exit 1",
+    "fi",
+    "",
+  ];
 }
 
 /** A name docker accepts for containers and volumes. */

@@ -66,6 +66,9 @@ const fidelity: Fidelity = {
       "let the component retry until what it depends on answers",
     ),
     env: partly("the task's `env` block", "Nomad replaces `${...}` that names a Nomad variable at run time, which cannot be turned off (W_TARGET_CAVEAT)"),
+    secrets: used(
+      "a `template` into `secrets/flowctl-secrets.env` (`env = true`) that reads item `<SECRET>_<KEY>` of the job's Nomad Variable `nomad/jobs/<job>` when the task starts: `nomad var put nomad/jobs/<job> DB_CREDENTIALS_PASSWORD=…`",
+    ),
     ports: partly(
       "`network { port \"<name>\" { to = <containerPort> } }`; `hostPort` → `static`; exec and raw_exec listen on the host (`static`)",
       "SCTP is not mapped (W_TARGET_DROPPED)",
@@ -127,6 +130,8 @@ const MIN_MEMORY_MB = 10;
 /** What the per-component unit needs of the whole job. */
 interface Context {
   ir: PipelineIR;
+  /** The job's id: its Nomad Variable `nomad/jobs/<job>` holds the secrets. */
+  jobId: string;
   groups: Map<string, string>;
   serviceName(group: string): string;
   provider: "nomad" | "consul";
@@ -154,6 +159,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   // no user string holds, so a placeholder can never be forged by input.
   const ctx: Context = {
     ir,
+    jobId,
     groups: groups.names,
     serviceName,
     provider,
@@ -283,9 +289,23 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
       }) as NomadTask["config"]
       : compact({ command: c.command![0], args: [...c.command!.slice(1), ...c.args] }) as NomadTask["config"],
     env,
-    templates: templated.length
-      ? [{ destination: "local/flowctl-wiring.env", env: true, changeMode: "restart", data: templated.join("\n") + "\n" }]
-      : [],
+    templates: [
+      ...(templated.length
+        ? [{ destination: "local/flowctl-wiring.env", env: true, changeMode: "restart" as const, data: templated.join("\n") + "\n" }]
+        : []),
+      // Secrets are read from the job's own Nomad Variable when the task starts, into secrets/ (which only the task
+      // sees), never into this file; toJSON quotes the value as the env file reader expects.
+      ...(Object.keys(c.secrets).length
+        ? [{
+          destination: "secrets/flowctl-secrets.env",
+          env: true,
+          changeMode: "restart" as const,
+          data: Object.entries(c.secrets).map(([key, s]) =>
+            `${key}={{ with nomadVar "nomad/jobs/${ctx.jobId}" }}{{ index . "${s.variable}" | toJSON }}{{ end }}`
+          ).join("\n") + "\n",
+        }]
+        : []),
+    ],
     resources: resources(c, ctx.mhzPerCore, diagnostics),
     volumeMounts: volumes.mounts,
   };

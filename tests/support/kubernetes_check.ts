@@ -188,9 +188,15 @@ export function kubernetesExpand(input: string, defined: ReadonlyMap<string, str
 }
 
 /** A Deployment container's command, args and env as the container sees them (env refers only to vars before it). */
-export function containerAsSeen(container: { command?: string[]; args?: string[]; env?: { name: string; value: string }[] }) {
+export function containerAsSeen(
+  container: { command?: string[]; args?: string[]; env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] },
+) {
   const env = new Map<string, string>();
-  for (const e of container.env ?? []) env.set(e.name, kubernetesExpand(e.value, env));
+  // A Secret's key is read when the container starts: here it stands as secret:<name>/<key>.
+  for (const e of container.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    env.set(e.name, ref ? `secret:${ref.name}/${ref.key}` : kubernetesExpand(e.value!, env));
+  }
   return {
     command: container.command?.map((c) => kubernetesExpand(c, env)),
     args: container.args?.map((a) => kubernetesExpand(a, env)),

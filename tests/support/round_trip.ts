@@ -37,7 +37,7 @@ export function checkComposeValues(content: string, ir: PipelineIR): void {
 
 /** Kubernetes: every env value, command word and argument reaches the container as written, after `$(…)` expansion. */
 export function checkKubernetesValues(contents: string[], ir: PipelineIR): void {
-  const containers = new Map<string, { command?: string[]; args?: string[]; env?: { name: string; value: string }[] }>();
+  const containers = new Map<string, Parameters<typeof containerAsSeen>[0]>();
   for (const content of contents) {
     const object = parse(content);
     if (object.kind === "Deployment") for (const c of object.spec.template.spec.containers) containers.set(c.name, c);
@@ -50,6 +50,7 @@ export function checkKubernetesValues(contents: string[], ir: PipelineIR): void 
       if (FLOWCTL_OWNED.has(key)) continue;
       assert.equal(seen.env[key], value, `${c.id}: env ${key} as the container sees it`);
     }
+    for (const [key, ref] of Object.entries(c.secrets)) assert.equal(seen.env[key], `secret:${ref.secret}/${ref.key}`, `${c.id}: secret ${key}`);
     assert.deepEqual(seen.command, c.command, `${c.id}: command as the container sees it`);
     assert.deepEqual(seen.args ?? [], c.args, `${c.id}: args as the container sees them`);
   }
@@ -140,7 +141,14 @@ wait_all() { :; }
 /** Local: bash reads the script; the argv and env each component would start with equal the IR's. */
 export async function checkLocalValues(script: string, ir: PipelineIR): Promise<void> {
   assert(script.includes(LOCAL_RUNTIME), "run.sh holds the runtime");
-  const child = new Deno.Command("bash", { args: ["-c", script.replace(LOCAL_RUNTIME, RECORDING_RUNTIME), "run.sh"], stdout: "piped", stderr: "piped" });
+  // Each secret's variable holds a stand-in, so the script starts, and what each process gets can be checked.
+  const secrets = Object.fromEntries(ir.components.flatMap((c) => Object.values(c.secrets)).map((s) => [s.variable, `secret:${s.variable}`]));
+  const child = new Deno.Command("bash", {
+    args: ["-c", script.replace(LOCAL_RUNTIME, RECORDING_RUNTIME), "run.sh"],
+    env: secrets,
+    stdout: "piped",
+    stderr: "piped",
+  });
   const out = await child.output();
   assert.equal(out.code, 0, `bash ran the script: ${new TextDecoder().decode(out.stderr)}`);
   const fields = new TextDecoder().decode(out.stdout).split("\0");
@@ -166,6 +174,7 @@ export async function checkLocalValues(script: string, ir: PipelineIR): Promise<
     for (const [key, { value }] of Object.entries(c.env)) {
       if (!FLOWCTL_OWNED.has(key)) assert.equal(env[key], value, `${c.id}: env ${key} as the process gets it`);
     }
+    for (const [key, ref] of Object.entries(c.secrets)) assert.equal(env[key], `secret:${ref.variable}`, `${c.id}: secret ${key}`);
     let argv = call.slice(at);
     if (c.image) {
       // docker run --rm --network host --name NAME (-e K | -v V)* [--entrypoint E] IMAGE ARGS...
