@@ -67,7 +67,7 @@ const fidelity: Fidelity = {
     ),
     env: partly("the task's `env` block", "Nomad replaces `${...}` that names a Nomad variable at run time, which cannot be turned off (W_TARGET_CAVEAT)"),
     secrets: used(
-      "a `template` into `secrets/flowctl-secrets.env` (`env = true`) that reads item `<SECRET>_<KEY>` of the job's Nomad Variable `nomad/jobs/<job>` when the task starts: `nomad var put nomad/jobs/<job> DB_CREDENTIALS_PASSWORD=…`",
+      "a `template` into `secrets/flowctl-secrets.env` (`env = true`) that reads item `<SECRET>_<KEY>` of the job's Nomad Variable `nomad/jobs/<job>` when the task starts (`nomad var put nomad/jobs/<job> LEDGER_DB_PASSWORD=…`); with `--secrets-from vault`, key `<key>` of Vault's KV v2 secret `secret/data/<secret>`, and a `vault {}` block",
     ),
     ports: partly(
       "`network { port \"<name>\" { to = <containerPort> } }`; `hostPort` → `static`; exec and raw_exec listen on the host (`static`)",
@@ -104,6 +104,13 @@ export const nomad: Generator = {
     { name: "service-provider", type: "string", description: "service discovery", choices: ["nomad", "consul"], default: "nomad" },
     { name: "command-driver", type: "string", description: "driver of command-only components", choices: ["exec", "raw_exec"], default: "exec" },
     {
+      name: "secrets-from",
+      type: "string",
+      description: "where tasks read env secrets: the job's Nomad Variable nomad/jobs/<job>, or Vault's KV v2 at secret/data/<secret>",
+      choices: ["nomad", "vault"],
+      default: "nomad",
+    },
+    {
       name: "cpu-mhz-per-core",
       type: "integer",
       minimum: 1,
@@ -132,6 +139,7 @@ interface Context {
   ir: PipelineIR;
   /** The job's id: its Nomad Variable `nomad/jobs/<job>` holds the secrets. */
   jobId: string;
+  secretsFrom: "nomad" | "vault";
   groups: Map<string, string>;
   serviceName(group: string): string;
   provider: "nomad" | "consul";
@@ -160,6 +168,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const ctx: Context = {
     ir,
     jobId,
+    secretsFrom: options["secrets-from"] as "nomad" | "vault",
     groups: groups.names,
     serviceName,
     provider,
@@ -301,11 +310,14 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
           env: true,
           changeMode: "restart" as const,
           data: Object.entries(c.secrets).map(([key, s]) =>
-            `${key}={{ with nomadVar "nomad/jobs/${ctx.jobId}" }}{{ index . "${s.variable}" | toJSON }}{{ end }}`
+            ctx.secretsFrom === "vault"
+              ? `${key}={{ with secret "secret/data/${s.secret}" }}{{ index .Data.data "${s.key}" | toJSON }}{{ end }}`
+              : `${key}={{ with nomadVar "nomad/jobs/${ctx.jobId}" }}{{ index . "${s.variable}" | toJSON }}{{ end }}`
           ).join("\n") + "\n",
         }]
         : []),
     ],
+    ...(ctx.secretsFrom === "vault" && Object.keys(c.secrets).length ? { vault: true } : {}),
     resources: resources(c, ctx.mhzPerCore, diagnostics),
     volumeMounts: volumes.mounts,
   };

@@ -75,6 +75,8 @@ export interface NomadTask {
   config: Record<string, string | string[] | Record<string, string | boolean>[]>;
   env: Record<string, string>;
   templates: NomadTemplate[];
+  /** A `vault {}` block: the task's templates read Vault (with Nomad's default Vault settings). */
+  vault?: boolean;
   resources?: { cpu?: number; memory?: number; memoryMax?: number };
   volumeMounts: { volume: string; destination: string; readOnly: boolean }[];
 }
@@ -166,6 +168,7 @@ function taskHcl(t: NomadTask) {
     ...attr("driver", t.driver),
     block("config", [], config),
     ...mapBlock("env", t.env),
+    ...(t.vault ? [block("vault", [], [])] : []),
     ...t.templates.map((tpl) =>
       block("template", [], [
         ...attr("destination", tpl.destination),
@@ -248,6 +251,7 @@ export function jobToApiJson(job: NomadJob): string {
               Driver: t.driver,
               Config: t.config,
               Env: t.env,
+              Vault: t.vault ? {} : undefined,
               Templates: t.templates.map((tpl) => ({
                 DestPath: tpl.destination,
                 EmbeddedTmpl: tpl.data,

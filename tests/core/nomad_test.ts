@@ -112,6 +112,30 @@ Deno.test("nomad: the template check reads escapes as HCL does ($$${ is a $ and 
   for (const template of ["${x}", "%{ if }", "a$${x}${y}", "$$%{ if }"]) assert.equal(startsTemplate(template), true, template);
 });
 
+Deno.test("nomad: secrets come from the job's Nomad Variable, or with --secrets-from vault from Vault's KV v2, into secrets/ and never the jobspec", async () => {
+  const text = await Deno.readTextFile(new URL("fixtures/secrets.yaml", ROOT));
+  for (const from of ["nomad", "vault"]) {
+    const result = compile(text, { filename: "secrets.yaml", cue: await cue(), registry, target: "nomad", generatorOptions: { "secrets-from": from } });
+    assert.equal(result.files.length, 1, result.diagnostics.map((d) => d.message).join("\n"));
+    const hcl = result.files[0].content;
+    assert.deepEqual(await nomadErrors("secrets.hcl", hcl), [], from);
+    const { job } = await parsedJob("secrets.hcl", hcl);
+    const [postgres] = job.group.postgres[0].task.postgres;
+    const template = postgres.template.find((t: Any) => t.destination === "secrets/flowctl-secrets.env");
+    assert.equal(template.env, true);
+    assert.equal(
+      template.data,
+      from === "vault"
+        ? 'DB_HOST={{ with secret "secret/data/ledger-db" }}{{ index .Data.data "host" | toJSON }}{{ end }}\n' +
+          'DB_PASSWORD={{ with secret "secret/data/ledger-db" }}{{ index .Data.data "password" | toJSON }}{{ end }}\n'
+        : 'DB_HOST={{ with nomadVar "nomad/jobs/ledger-secrets" }}{{ index . "LEDGER_DB_HOST" | toJSON }}{{ end }}\n' +
+          'DB_PASSWORD={{ with nomadVar "nomad/jobs/ledger-secrets" }}{{ index . "LEDGER_DB_PASSWORD" | toJSON }}{{ end }}\n',
+    );
+    assert.equal(postgres.vault !== undefined, from === "vault");
+    assert.equal(postgres.env[0].DB_PASSWORD, undefined, "not in the task's env block");
+  }
+});
+
 Deno.test("nomad: options reach the job (datacenters, region, namespace, raw_exec, CPU factor, consul)", async () => {
   const text = await Deno.readTextFile(new URL("fixtures/commands.yaml", ROOT));
   const result = compile(text, {
