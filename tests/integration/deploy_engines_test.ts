@@ -140,6 +140,17 @@ Deno.test("apply, status, delete -o nomad: job run, job status and job stop -pur
   ]);
 });
 
+Deno.test("apply with overlays: the layered pipeline is what the engine gets; the next command's hint repeats every -f and --set", async () => {
+  const calls = await withEngines({ nomad: [] }, async (flowctl, dir) => {
+    await Deno.writeTextFile(`${dir}/prod.yaml`, "metadata:\n  name: commands-prod\n");
+    const r = await flowctl(["apply", "-f", "commands.yaml", "-f", "prod.yaml", "--set", "metadata.labels.tier=gold", "-o", "nomad"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /see it with: flowctl status -f commands\.yaml -f prod\.yaml --set metadata\.labels\.tier=gold -o nomad\n$/);
+    assert.match(await Deno.readTextFile(`${dir}/.flowctl/nomad/commands-prod/commands-prod.nomad.hcl`), /^job "commands-prod" \{$/m);
+  });
+  assert.deepEqual(calls[1], ["nomad", "job", "run", ".flowctl/nomad/commands-prod/commands-prod.nomad.hcl"]);
+});
+
 Deno.test("apply: an engine that is missing, unreachable or too old stops it before anything is written", async () => {
   const cases: [Record<string, Reply[]>, string[], RegExp][] = [
     [
