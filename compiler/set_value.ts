@@ -8,7 +8,7 @@
  * `abc`); empty or `null` deletes the key. A path that addresses nothing is a
  * problem, not a diagnostic: the caller's usage error.
  */
-import { parse } from "yaml";
+import { isScalar, parseDocument } from "yaml";
 import { COMPONENT_LISTS } from "./overlay.ts";
 import { formatPath, isRecord, type LocatedDocument, sourceFile } from "./source.ts";
 import { closest } from "./suggest.ts";
@@ -30,13 +30,12 @@ export function applySet(doc: LocatedDocument, expression: string): SetResult {
   const keys = expression.slice(0, eq).split(".");
   const text = expression.slice(eq + 1);
   const fail = (why: string): SetResult => ({ problem: `--set ${expression.slice(0, eq)}: ${why}` });
-  let value: unknown;
-  try {
-    value = parse(text, { version: "1.2", schema: "core" });
-  } catch (err) {
-    return fail(`${JSON.stringify(text)} is not a YAML scalar (${(err as Error).message.split("\n")[0]})`);
-  }
-  if (value !== null && typeof value === "object") return fail(`the value must be one scalar, not ${Array.isArray(value) ? "a list" : "a mapping"}`);
+  // Read quietly (the yaml package would print its warnings): a tag, a directive or anything but one scalar is refused.
+  const parsed = parseDocument(text, { version: "1.2", schema: "core", logLevel: "silent" });
+  const trouble = [...parsed.errors, ...parsed.warnings][0];
+  if (trouble) return fail(`${JSON.stringify(text)} is not a plain YAML scalar (${trouble.message.split("\n")[0]})`);
+  if (parsed.contents !== null && !isScalar(parsed.contents)) return fail("the value must be one scalar, not a list or a mapping");
+  const value: unknown = parsed.contents === null ? null : parsed.contents.toJSON();
   if ((COMPONENT_LISTS as readonly string[]).includes(keys[0])) keys.unshift("spec");
 
   // Copy the containers along the path, so the document given is not changed.

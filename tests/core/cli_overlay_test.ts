@@ -62,6 +62,10 @@ Deno.test("--set that is malformed or addresses nothing, and a misplaced file, a
     [["translate", ...base, "--set", "processors.token-transfer.replicas=1"], /no processor has id "token-transfer" \(did you mean "token-transfers"\?\)/],
     [["merge", ...base, "--set", "metadata.name.first=x"], /metadata\.name is "ledger-fanout", which has no keys/],
     [["validate", ...base, "--set", "sinks.postgres=1"], /is a whole list item/],
+    // Tags and directives are refused, quietly (the yaml package would print warnings of its own).
+    [["validate", ...base, "--set", "metadata.name=!x"], /"!x" is not a plain YAML scalar/],
+    [["validate", ...base, "--set", "metadata.name=%YAML"], /not a plain YAML scalar/],
+    [["validate", ...base, "--set", "metadata.labels={a: 1}"], /one scalar, not a list or a mapping/],
     [["translate", ...base, "-f", "-"], /only the first -f may be -/],
     [["merge", ...base, "fixtures/linear.yaml"], /takes its files as -f FILE/],
     [["merge"], /merge needs -f FILE/],

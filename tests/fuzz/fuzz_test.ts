@@ -18,7 +18,9 @@ import fc from "fast-check";
 import { defaultRegistry, parseOptionText } from "../../generators/mod.ts";
 import { translate } from "../../translate/translate.ts";
 import { cue } from "../support/helpers.ts";
-import { checkCli, checkDiagnostics, checkLibrary, checkService } from "./invariants.ts";
+import { DIAGNOSTIC_CODES } from "../../compiler/diagnostics.ts";
+import { setSyntaxProblem } from "../../compiler/set_value.ts";
+import { checkCli, checkDiagnostics, checkLibrary, checkService, checkTargetOutput, lineCount } from "./invariants.ts";
 import { applyMutation, type FuzzInput, loadSeeds, mutation } from "./mutations.ts";
 import { hostileString } from "./hostile_values.ts";
 import { cueWork, SCALABLE } from "./scalable.ts";
@@ -92,6 +94,51 @@ Deno.test("fuzz: mutated pipelines, through the CLI and the web service", async 
       await checkService(input);
     }),
     (m) => applyMutation(seeds, m),
+    Math.ceil(RUNS / 4),
+  );
+});
+
+Deno.test("fuzz: a mutated file laid over a pipeline, and hostile --set values, through every target", async () => {
+  const base = seeds.find((s) => s.name === "fixtures/fan_out.yaml")!;
+  const baseBytes = new TextEncoder().encode(base.text);
+  const paths = fc.constantFrom(
+    "processors.token-transfers.replicas",
+    "metadata.name",
+    "metadata.labels",
+    "spec.controlPlane.port",
+    "sinks.postgres.env.X",
+    "processors.token-transfers.inputs.0",
+    "sources.ledger-source.image",
+  );
+  const values = fc.oneof(hostileString, fc.constantFrom("1", "null", "", "-1", "[1]", "{a: 1}", "true", "ledger-source"));
+  await holds(
+    fc.asyncProperty(
+      fc.record({ m: mutation(seeds.length), set: fc.array(fc.tuple(fc.oneof(paths, hostileString), values), { maxLength: 3 }) }),
+      async ({ m, set }) => {
+        const overlay = applyMutation(seeds, m);
+        // A malformed --set is a usage error before any file is read; the rest reach the compiler.
+        const expressions = set.map(([path, value]) => `${path}=${value}`).filter((e) => !setSyntaxProblem(e));
+        const result = translate({
+          pipelines: [{ name: "base.yaml", text: baseBytes }],
+          overlays: [{ name: "overlay.yaml", text: overlay.bytes }],
+          set: expressions,
+          targets: "all",
+          cue: await cue(),
+        });
+        assert.deepEqual(result.problems, []);
+        const [file] = result.files;
+        const lines: Record<string, number> = { "base.yaml": lineCount(baseBytes), "overlay.yaml": lineCount(overlay.bytes), "--set": 1 };
+        for (const d of [...file.diagnostics, ...file.targets.flatMap((t) => t.diagnostics)]) {
+          const what = `${d.code} ${JSON.stringify(d.message)}`;
+          assert.notEqual(d.code, "E_INTERNAL", what);
+          assert(Object.hasOwn(DIAGNOSTIC_CODES, d.code), `unknown code ${what}`);
+          assert(Object.hasOwn(lines, d.file), `${what} names one of the files: ${d.file}`);
+          assert(d.line >= 1 && d.line <= lines[d.file] && d.column >= 1, `${what} at ${d.file}:${d.line}:${d.column}`);
+        }
+        for (const ir of file.pipelines) for (const t of file.targets) if (t.files.length) await checkTargetOutput(t.target, ir);
+      },
+    ),
+    () => undefined,
     Math.ceil(RUNS / 4),
   );
 });

@@ -24,7 +24,7 @@ import type { FuzzInput } from "./mutations.ts";
 const registry = defaultRegistry();
 const TARGETS = registry.names();
 
-function lineCount(bytes: Uint8Array): number {
+export function lineCount(bytes: Uint8Array): number {
   let lines = 1;
   for (const b of bytes) if (b === 0x0a) lines++;
   return lines;
