@@ -97,11 +97,12 @@ export async function prepare(
   const given = targetOptions(flags, registry);
   const naming = prefixAndRegistry(flags);
   const format = formatFlag(flags);
-  const { input, overlays } = await readStack(flags, command, io);
+  const { input, overlays, sources } = await readStack(flags, command, io);
   const result = translate({
     pipelines: [input],
     overlays,
     set,
+    sources,
     targets: chosen,
     options: { ...engineOptions, ...given },
     cue: await io.cue(),

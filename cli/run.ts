@@ -29,8 +29,8 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   }
   const { set } = stackArgs(flags, "run");
   const options = targetOptions(flags, registry);
-  const { input, overlays } = await readStack(flags, "run", io);
-  const result = translate({ pipelines: [input], overlays, set, targets: ["local"], options, cue: await io.cue(), registry });
+  const { input, overlays, sources } = await readStack(flags, "run", io);
+  const result = translate({ pipelines: [input], overlays, set, sources, targets: ["local"], options, cue: await io.cue(), registry });
   if (result.problems.length) throw usageError(result.problems);
   const translated = result.files[0];
   refuseSetProblems(translated.diagnostics);

@@ -5,7 +5,9 @@
  * positional FILE is the same as `-f FILE`.
  */
 import type { Diagnostic } from "../compiler/diagnostics.ts";
+import { fileSources } from "../compiler/file_sources.ts";
 import { setSyntaxProblem } from "../compiler/set_value.ts";
+import { merge } from "../translate/compile.ts";
 import type { PipelineText } from "../translate/translate.ts";
 import { UsageError } from "./errors.ts";
 import type { Flags } from "./flags.ts";
@@ -22,6 +24,8 @@ export interface Stack {
   /** The files laid over it, in order. */
   overlays: PipelineText[];
   set: string[];
+  /** The bytes of the files' sources the layered pipeline names, read relative to the first file's folder. */
+  sources: Map<string, Uint8Array>;
 }
 
 /** The file names and settings of the stack, checked but not read. */
@@ -46,11 +50,28 @@ export function stackArgs(flags: Flags, command: string): { files: string[]; set
 export async function readStack(flags: Flags, command: string, io: Io): Promise<Stack> {
   const { files, set } = stackArgs(flags, command);
   const [input, ...overlays] = await Promise.all(files.map((f) => readInput(f, io)));
-  return { input, file: files[0], overlays, set };
+  const sources = await sourcesOf(input, files[0], io, overlays, set);
+  return { input, file: files[0], overlays, set, sources };
 }
 
 /** A --set path that addresses nothing is a usage error on the command line (E_SET_PATH in the library). */
 export function refuseSetProblems(diagnostics: readonly Diagnostic[]): void {
   const problems = diagnostics.filter((d) => d.code === "E_SET_PATH");
   if (problems.length) throw new UsageError(problems.map((d) => d.message).join("; "));
+}
+
+/**
+ * The bytes of the files' sources the (layered) pipeline names, read here, by
+ * the host, relative to the pipeline file's folder: the core reads no files.
+ * One that cannot be read is left out; the compiler reports it at its line.
+ */
+export async function sourcesOf(input: PipelineText, file: string, io: Io, overlays: PipelineText[] = [], set: string[] = []): Promise<Map<string, Uint8Array>> {
+  const { documents } = merge(input.text, { filename: input.name, overlays, set });
+  const folder = file === "-" || !file.includes("/") ? "" : file.slice(0, file.lastIndexOf("/") + 1);
+  const sources = new Map<string, Uint8Array>();
+  for (const source of fileSources(documents)) {
+    const bytes = await io.readFile(source.startsWith("/") ? source : folder + source).catch(() => undefined);
+    if (bytes) sources.set(source, bytes);
+  }
+  return sources;
 }

@@ -60,8 +60,8 @@ export async function runTranslate(args: string[], io: Io): Promise<number> {
   if (request.problems.length) throw usageError(request.problems);
   if (request.targets.length > 1 && outputDir === undefined) throw new UsageError("several targets write several files; use --output-dir DIR");
 
-  const { input, overlays, set } = await readStack(flags, "translate", io);
-  const result = translate({ pipelines: [input], overlays, set, targets: request.targets, options, cue: await io.cue(), registry, ...naming });
+  const { input, overlays, set, sources } = await readStack(flags, "translate", io);
+  const result = translate({ pipelines: [input], overlays, set, sources, targets: request.targets, options, cue: await io.cue(), registry, ...naming });
   const translated = result.files[0];
   refuseSetProblems(translated.diagnostics);
   const failed = hasFailures(result);

@@ -10,7 +10,7 @@ import { formatFlag, parseFlags } from "./flags.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { readInput } from "./input.ts";
-import { readStack, refuseSetProblems, STACK_FLAGS, stackArgs } from "./stack.ts";
+import { readStack, refuseSetProblems, sourcesOf, STACK_FLAGS, stackArgs } from "./stack.ts";
 import { setSyntaxProblem } from "../compiler/set_value.ts";
 import type { PipelineText } from "../translate/translate.ts";
 import { plural, printDiagnostics } from "./output.ts";
@@ -32,12 +32,13 @@ export async function runValidate(args: string[], io: Io): Promise<number> {
   }
   const cue = await io.cue();
   const all: Diagnostic[] = [];
-  const stacks: { file: string; input?: PipelineText; overlays: PipelineText[] }[] = stacked
+  const stacks: { file: string; input?: PipelineText; overlays: PipelineText[]; sources?: Map<string, Uint8Array> }[] = stacked
     ? [await readStack(flags, "validate", io)]
     : flags.positional.map((file) => ({ file, overlays: [] }));
   for (const stack of stacks) {
     const input = stack.input ?? await readInput(stack.file, io);
-    const result = validate(input.text, { filename: input.name, cue, overlays: stack.overlays, set });
+    const sources = stack.sources ?? await sourcesOf(input, stack.file, io, [], set);
+    const result = validate(input.text, { filename: input.name, cue, overlays: stack.overlays, set, sources });
     refuseSetProblems(result.diagnostics);
     all.push(...result.diagnostics);
     if (format === "text") {

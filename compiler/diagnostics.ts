@@ -20,6 +20,7 @@ export const DIAGNOSTIC_CODES = {
   E_NOT_A_MAPPING: "a pipeline document must be a mapping",
   E_OVERLAY: "an overlay changes a component the files before it do not have, or one without an id",
   E_SET_PATH: "a --set path addresses nothing (a usage error on the command line)",
+  E_FILE_SOURCE: "a file's source cannot be read: missing, not UTF-8 text, too large, or this host reads no files",
   // Formats
   E_UNKNOWN_FORMAT: "the apiVersion/kind pair is not a flowctl pipeline",
   E_UNSUPPORTED_FORMAT: "an older flowctl format that cannot be upgraded faithfully",

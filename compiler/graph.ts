@@ -147,6 +147,7 @@ export function checkGraph(doc: LocatedDocument): Diagnostic[] {
         "an env name is not empty and holds no '=', no control character and no line separator",
       ));
     }
+    out.push(...fileProblems(c, at));
     const sanitized = dnsLabel(c.id);
     if (sanitized !== c.id) {
       out.push(diagnostic(
@@ -250,5 +251,36 @@ function hostPorts(components: RawComponent[], at: (p: Path) => ReturnType<typeo
       } else taken.set(key, c.id);
     });
   }
+  return out;
+}
+
+/** The most text a component's file may hold: it travels inside the generated files (a ConfigMap is at most 1 MiB). */
+export const FILE_LIMIT_BYTES = 256 * 1024;
+
+/** Each file has content or source (not both, not neither), a path of its own, and at most FILE_LIMIT_BYTES of text. */
+function fileProblems(c: RawComponent, at: (p: Path, onKey?: boolean) => ReturnType<typeof locate>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const files = c.data.files;
+  const seen = new Map<string, number>();
+  (Array.isArray(files) ? files : []).forEach((f, i) => {
+    if (!isRecord(f)) return;
+    const has = (k: string) => Object.hasOwn(f, k);
+    if (has("content") === has("source")) {
+      out.push(diagnostic(
+        "E_VALUE",
+        at([...c.path, "files", i]),
+        `file ${quote(f.path)} of ${c.kind} "${c.id}" needs content (the text) or source (a file beside the pipeline)${has("content") ? ", not both" : ""}`,
+        "keep one of content: and source:",
+      ));
+    }
+    if (typeof f.content === "string" && new TextEncoder().encode(f.content).length > FILE_LIMIT_BYTES) {
+      out.push(diagnostic("E_VALUE", at([...c.path, "files", i, "content"]), `file ${quote(f.path)} of ${c.kind} "${c.id}" is over ${FILE_LIMIT_BYTES / 1024} KiB`, "mount a volume for large files"));
+    }
+    if (typeof f.path !== "string") return;
+    const first = seen.get(f.path);
+    if (first !== undefined) {
+      out.push(diagnostic("E_VALUE", at([...c.path, "files", i, "path"]), `${c.kind} "${c.id}" has two files at ${f.path} (files[${first}] and files[${i}])`, "give each file its own path"));
+    } else seen.set(f.path, i);
+  });
   return out;
 }

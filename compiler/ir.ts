@@ -33,6 +33,13 @@ export interface SecretIR {
   origin: Location;
 }
 
+/** A file put into the component's filesystem: its absolute path and its text, byte for byte. */
+export interface FileIR {
+  path: string;
+  content: string;
+  origin: Location;
+}
+
 export interface PortIR {
   name?: string;
   containerPort: number;
@@ -103,6 +110,8 @@ export interface ComponentSettings {
   secrets: Record<string, SecretIR>;
   ports: PortIR[];
   volumes: VolumeIR[];
+  /** `files`: text files at absolute paths (a `source` is read by the host before normalizing). */
+  files: FileIR[];
   health?: HealthIR;
   /** Absent when the user did not say (targets use 1). */
   replicas?: number;

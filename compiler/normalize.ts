@@ -81,6 +81,7 @@ export const SETTING_KEYS: {
     secrets: "env: {secret: S; key: K}",
     ports: "ports",
     volumes: "volumes",
+    files: "files",
     health: "health_check, health_port",
     replicas: "replicas",
     resources: "resources",
@@ -192,6 +193,7 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
     config,
     ports,
     volumes,
+    files,
     health_check,
     health_port,
     health_endpoint,
@@ -262,6 +264,12 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
     secrets: sortKeys(secrets),
     ports: portList,
     volumes: (volumes ?? []).map((v, i) => volume(v, at("volumes", i))),
+    // A source was read and put in content by the host (translate/file_sources.ts) before this runs.
+    files: (files ?? []).map((f, i) => {
+      const { path, content, source: _read, ...fileRest } = f;
+      handled(fileRest);
+      return { path, content: content ?? "", origin: at("files", i) };
+    }),
     ...(health && { health }),
     ...(replicas !== undefined && { replicas }),
     ...(resources !== undefined && { resources: resourcesIR(resources) }),
@@ -290,6 +298,7 @@ function component(doc: PipelineDocument, written: Written): ComponentIR {
       secrets: Object.keys(secrets).length ? at("env") : undefined,
       ports: where(ports, "ports"),
       volumes: where(volumes, "volumes"),
+      files: where(files, "files"),
       health: where(health_check, "health_check"),
       replicas: where(replicas, "replicas"),
       resources: where(resources, "resources"),

@@ -8,7 +8,7 @@ import { CONTROL_PLANE_HTTP_PORT, runsFlowctlImage } from "../generators/shared/
 import { type Deployment, type DeployRequest, mustSucceed, run } from "./plan.ts";
 
 /** The kinds flowctl writes and may therefore prune or delete: every other object of the namespace is left alone. */
-const PRUNABLE = ["core/v1/Service", "apps/v1/Deployment", "core/v1/PersistentVolumeClaim"];
+const PRUNABLE = ["core/v1/Service", "core/v1/ConfigMap", "apps/v1/Deployment", "core/v1/PersistentVolumeClaim"];
 
 interface Metadata {
   name: string;
@@ -62,12 +62,12 @@ export function kubernetesDeployment(req: DeployRequest): Deployment {
     ],
     delete: [
       run(
-        `delete the Deployments and Services${req.volumes ? ", and the claims with their data" : " (claims are kept; --volumes deletes them)"}`,
+        `delete the Deployments, Services and ConfigMaps${req.volumes ? ", and the claims with their data" : " (claims are kept; --volumes deletes them)"}`,
         [
           "kubectl",
           "delete",
           ...ns,
-          `deployment,service${req.volumes ? ",persistentvolumeclaim" : ""}`,
+          `deployment,service,configmap${req.volumes ? ",persistentvolumeclaim" : ""}`,
           "--selector",
           selector,
           "--ignore-not-found",

@@ -85,6 +85,7 @@ export interface Component {
   };
   ports?: Port[];
   volumes?: (Volume | VolumeShort)[];
+  files?: File[];
   health_check?: string;
   health_port?: PortNumber;
   health_endpoint?: string;
@@ -126,6 +127,16 @@ export interface Volume {
   host_path?: Name;
   readonly?: boolean;
 }
+/**
+ * A file put into the component's filesystem at an absolute path: its text
+ * inline (content) or read by flowctl from a file beside the pipeline
+ * (source, relative to the pipeline file); one of the two.
+ */
+export interface File {
+  path: string;
+  content?: string;
+  source?: Name;
+}
 export interface ResourceList {
   cpu?: CPU;
   memory?: Memory;
@@ -151,6 +162,7 @@ export interface PipelineComponent {
   };
   ports?: Port[];
   volumes?: (Volume | VolumeShort)[];
+  files?: File[];
   health_check?: string;
   health_port?: PortNumber;
   health_endpoint?: string;

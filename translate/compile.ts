@@ -12,6 +12,7 @@ import { parseSource } from "../compiler/parse.ts";
 import { upgrade } from "../compiler/upgrade.ts";
 import { checkDocuments } from "../compiler/check.ts";
 import { normalize } from "../compiler/normalize.ts";
+import { withSources } from "../compiler/file_sources.ts";
 import { applyOverlay } from "../compiler/overlay.ts";
 import { applySet } from "../compiler/set_value.ts";
 import { decodeText, isRecord, type LocatedDocument, locate, type SourceFile, sourceFile } from "../compiler/source.ts";
@@ -29,6 +30,12 @@ export interface ValidateOptions {
   overlays?: readonly { name: string; text: string | Uint8Array }[];
   /** `PATH=VALUE` settings laid over everything, in order (`--set`; compiler/set_value.ts). */
   set?: readonly string[];
+  /**
+   * The bytes of the files' `source`s, by source as written (the host reads
+   * them relative to the pipeline file; see `fileSources`). Without it a
+   * source is E_FILE_SOURCE: this host reads no files.
+   */
+  sources?: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface ValidateResult {
@@ -62,7 +69,7 @@ export function validate(input: string | Uint8Array, options: ValidateOptions): 
   const diagnostics: Diagnostic[] = [];
   const pipelines: PipelineIR[] = [];
   try {
-    const upgraded = documentsOf(source, options, diagnostics);
+    const upgraded = documentsOf(source, options, diagnostics).map((d) => withSources(d, options.sources, diagnostics));
     const checked = checkDocuments(options.cue, upgraded);
     checked.forEach(({ document, diagnostics: found }, i) => {
       diagnostics.push(...found);

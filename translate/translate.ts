@@ -35,6 +35,8 @@ export interface TranslateRequest extends PrefixAndRegistry {
   overlays?: readonly PipelineText[];
   /** `PATH=VALUE` settings laid over every pipeline after the overlays (`--set`). */
   set?: readonly string[];
+  /** The bytes of the files' sources, by source as written (see `validate`'s `sources`). */
+  sources?: ReadonlyMap<string, Uint8Array>;
   cue: CueEngine;
   /** Defaults to the built-in generators. */
   registry?: GeneratorRegistry;
@@ -78,7 +80,7 @@ export function translate(request: TranslateRequest): TranslateResult {
   if (problems.length) return { problems, targets, files: [] };
 
   const files = request.pipelines.map(({ name, text }): FileResult => {
-    const checked = validate(text, { filename: name, cue: request.cue, overlays: request.overlays, set: request.set });
+    const checked = validate(text, { filename: name, cue: request.cue, overlays: request.overlays, set: request.set, sources: request.sources });
     const runs = (targets.length ? targets : [undefined]).map((target) =>
       generate(checked.pipelines, {
         target,

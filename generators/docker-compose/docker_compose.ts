@@ -74,6 +74,7 @@ const fidelity: Fidelity = {
     ),
     ports: used("published (`\"host:container[/udp]\"`) when `hostPort` is given; the first one is the serving port"),
     volumes: used("named volumes (declared at the top level) or binds of host paths; `readonly` → `:ro`"),
+    files: used("a top-level config `<service>-file-<n>` with the text as `content` (`$` written `$$`), mounted at the path (`configs:` of the service; Compose 2.23 or later)"),
     health: partly(
       "a one-shot service `<service>-ready` (flowctl's image, `wait http://<service>:<port><path>`, polling every 200 ms) that downstream services wait for: nothing is needed inside the component's image",
       "a component nothing waits for gets no probe: `docker compose up --wait` would take the finished probe for a failed service",
@@ -139,6 +140,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
 
   const services: Record<string, unknown> = {};
   const volumes = new Set<string>();
+  const configs: Record<string, { content: string }> = {};
   const comments: YamlComments = { top: [...header(ir), ...(ir.description === undefined ? [] : ["", ...commentLines(ir.description)])], above: [] };
   if (ir.controlPlane.enabled) {
     services[CONTROL_PLANE_SERVICE] = controlPlaneService(ir, options);
@@ -152,11 +154,14 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
     services[name] = unit.service;
     if (probed(c)) services[readyName(name)] = readyService(ir, c, name);
     unit.volumes.forEach((v) => volumes.add(v));
+    // Each file is a top-level config with its text inline, mounted at its path ($ doubled: compose interpolates content).
+    c.files.forEach((f, n) => (configs[`${name}-file-${n + 1}`] = { content: escape(f.content) }));
     if (c.description !== undefined) comments.above!.push(["services", name, commentLines(c.description)]);
   }
 
   const file: Record<string, unknown> = { name: projectName(prefixed(ir, ir.name)), services, networks: { [NETWORK]: {} } };
   if (volumes.size) file.volumes = Object.fromEntries([...volumes].sort().map((v) => [v, {}]));
+  if (Object.keys(configs).length) file.configs = configs;
   return { files: [{ path: "docker-compose.yaml", content: toYaml(file, comments) }], diagnostics };
 }
 
@@ -265,6 +270,7 @@ function componentService(c: ComponentIR, ctx: Context): { service: Record<strin
       ),
       // Host paths keep `$VAR`: compose expands them, as users of compose expect.
       volumes: c.volumes.map((v) => `${v.hostPath ?? v.name}:${v.mountPath}${v.readonly ? ":ro" : ""}`),
+      configs: c.files.map((f, n) => ({ source: `${names.get(c.id)}-file-${n + 1}`, target: f.path })),
       depends_on: dependsOn,
       deploy: deploy(c),
       labels: labels(ir, { "com.flowctl.component": c.id, "com.flowctl.kind": c.kind }),

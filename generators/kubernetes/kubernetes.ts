@@ -57,6 +57,7 @@ const fidelity: Fidelity = {
       "let the component retry until what it depends on answers (readiness probes keep unready Services empty)",
     ),
     env: used("container `env`, in key order, with FLOW_CONFIG_* and the FLOWCTL_* wiring; `$` written `$$`, so Kubernetes expands nothing"),
+    files: used("a ConfigMap `<name>-files` (key `file-<n>` per file) mounted at each path (`subPath`, read-only); a digest of the files in the pod's annotations rolls the pods when a file changes"),
     secrets: used("container `env` with `valueFrom.secretKeyRef` (the Secret named `secret`, its `key`); flowctl writes no Secret: create it in the namespace"),
     ports: partly(
       "container ports and the Service's ports (`port` = `targetPort` = `containerPort`)",
@@ -104,7 +105,7 @@ const LABEL = {
   managedBy: "app.kubernetes.io/managed-by",
 } as const;
 /** File prefixes: the order `kubectl apply -f DIR` creates objects in (file names sort). */
-const ORDER: Record<string, string> = { Namespace: "01", PersistentVolumeClaim: "02", Service: "03", Deployment: "04" };
+const ORDER: Record<string, string> = { Namespace: "01", PersistentVolumeClaim: "02", ConfigMap: "02", Service: "03", Deployment: "04" };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -276,9 +277,24 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
   }
 
   const mounts = podVolumes(c, ctx);
+  // Files: one ConfigMap per component, each file a key mounted at its path; a digest of the files in the pod's
+  // annotations changes with them, so the pods roll when a file changes.
+  let annotations = ctx.annotations;
+  if (c.files.length) {
+    const configMap = dnsLabel(`${name}-files`);
+    objects.push({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: ctx.meta(configMap, labels),
+      data: Object.fromEntries(c.files.map((f, n) => [`file-${n + 1}`, f.content])),
+    } as K8sObject);
+    mounts.volumes.push({ name: "flowctl-files", configMap: { name: configMap } });
+    mounts.mounts.push(...c.files.map((f, n) => ({ name: "flowctl-files", mountPath: f.path, subPath: `file-${n + 1}`, readOnly: true })));
+    annotations = { ...annotations, "flowctl.dev/files-digest": digest(c.files.map((f) => `${f.path}\0${f.content}`).join("\0")) };
+  }
   objects.push({
     ...deployment(ctx.meta(name, labels, true), ctx.selectorFor(name), c.replicas ?? 1, {
-      annotations: ctx.annotations,
+      annotations,
       container: {
         name,
         image: c.image,
@@ -307,6 +323,13 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
  * and turns `$$` into `$`; writing every `$` as `$$` makes each value reach the
  * container exactly as written (`$(HOME)` stays `$(HOME)`, `$$5` stays `$$5`).
  */
+/** FNV-1a (32 bits) of the text's UTF-8, in hex: a change marker, not a security measure. */
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, "0");
+}
+
 function literal(value: string): string {
   return value.replaceAll("$", "$$$$");
 }

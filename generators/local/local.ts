@@ -67,6 +67,10 @@ const fidelity: Fidelity = {
       "`docker run -v`: named volumes scoped by the pipeline; host paths with `~` and `$VAR` expanded, relative ones from run.sh's folder",
       "a component without an image sees this machine's files: its volumes are not mounted (W_TARGET_DROPPED)",
     ),
+    files: partly(
+      "written by run.sh when it starts into `$FLOWCTL_STATE_DIR/files/<component>/<path>`: an image component gets each bound read-only at its path (`docker run -v`)",
+      "a process cannot see a file at its path: it gets `FLOWCTL_FILES_DIR`, and the file is at `$FLOWCTL_FILES_DIR<path>`; a path with `:` cannot be bound (E_TARGET_UNSUPPORTED)",
+    ),
     health: used("run.sh waits for `GET http://127.0.0.1:<port><path>` (bash's /dev/tcp) before starting what reads from it"),
     replicas: partly("`0` is not started", "above 1 runs once (W_TARGET_CAVEAT)"),
     resources: dropped("run.sh sets no CPU or memory limits on processes or containers", "keep them for the other targets"),
@@ -190,6 +194,15 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     "",
   ];
   lines.push(...secretCheck(ir));
+  if (ir.components.some((c) => c.files.length)) {
+    lines.push(
+      "# The components' files, written when run.sh starts (an absolute folder: docker binds need one).",
+      'files_dir=$(mkdir -p -- "$state_dir/files" && cd -- "$state_dir/files" && pwd) || exit 1',
+      "# write_file PATH TEXT: writes TEXT to PATH byte for byte (no newline added).",
+      'write_file() { mkdir -p -- "$(dirname -- "$1")" && printf \'%s\' "$2" >"$1"; }',
+      "",
+    );
+  }
   if (cp.enabled) lines.push(...controlPlaneLines(ir, plan, `flowctl-${pipeline}-`));
   lines.push("first_component=${#supervisors[@]}", "");
 
@@ -236,13 +249,22 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
     diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", problem.origin, problem.message, problem.hint));
     return [];
   }
+  const unbindable = c.image ? c.files.find((f) => f.path.includes(":")) : undefined;
+  if (unbindable) {
+    diagnostics.push(diagnostic("E_TARGET_UNSUPPORTED", unbindable.origin,
+      `file ${JSON.stringify(unbindable.path)} of "${c.id}" cannot be bound with docker run -v: its path holds ':'`, "choose a path without ':'"));
+    return [];
+  }
   const policy = c.restartPolicy ?? "on-failure";
   // A secret's word expands the variable run.sh was given: its value is never in this file.
   const secrets = Object.entries(c.secrets).map(([k, ref]) => `"${k}=\${${ref.variable}}"`);
-  const env = [...Object.entries(wired.env).map(([k, v]) => shellWord(`${k}=${v}`)), ...secrets];
+  // Files are written under $files_dir/<name> when run.sh starts: a process is told where, a container gets each at its path.
+  const filesEnv = c.files.length && !c.image ? [`"FLOWCTL_FILES_DIR=$files_dir/${name}"`] : [];
+  const env = [...Object.entries(wired.env).map(([k, v]) => shellWord(`${k}=${v}`)), ...secrets, ...filesEnv];
   const lines = [
     `# ${c.kind} ${shellComment(c.id)}${c.image ? ` (image ${shellComment(c.image)})` : ""}`,
     ...(c.description === undefined ? [] : comment(c.description)),
+    ...c.files.map((f) => `write_file "$files_dir/${name}"${shellWord(f.path)} ${shellWord(f.content)}`),
   ];
   const byId = componentsById(ir);
   for (const id of [...c.inputs, ...c.dependsOn]) {
@@ -258,6 +280,7 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
       container,
       ...[...Object.keys(wired.env), ...Object.keys(c.secrets)].flatMap((k) => ["-e", shellWord(k)]),
       ...c.volumes.flatMap((v) => ["-v", volumeWord(ctx.pipeline, v)]),
+      ...c.files.flatMap((f) => ["-v", `"$files_dir/${name}"${shellWord(`${f.path}:${f.path}:ro`)}`]),
       ...(c.command?.length ? ["--entrypoint", shellWord(c.command[0])] : []),
       shellWord(c.image),
       ...[...(c.command?.slice(1) ?? []), ...c.args].map(shellWord),

@@ -66,6 +66,10 @@ const fidelity: Fidelity = {
       "let the component retry until what it depends on answers",
     ),
     env: partly("the task's `env` block", "Nomad replaces `${...}` that names a Nomad variable at run time, which cannot be turned off (W_TARGET_CAVEAT)"),
+    files: partly(
+      "a `template` per file (delimiters no text holds, so nothing in it is expanded) into `local/flowctl-files<path>`, bound read-only at the path (docker)",
+      "an `exec` or `raw_exec` task finds them in its task directory, not at their paths (W_TARGET_CAVEAT)",
+    ),
     secrets: used(
       "a `template` into `secrets/flowctl-secrets.env` (`env = true`) that reads item `<SECRET>_<KEY>` of the job's Nomad Variable `nomad/jobs/<job>` when the task starts (`nomad var put nomad/jobs/<job> LEDGER_DB_PASSWORD=…`); with `--secrets-from vault`, key `<key>` of Vault's KV v2 secret `secret/data/<secret>`, and a `vault {}` block",
     ),
@@ -285,6 +289,23 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
       "use restart_policy: no to stop after the first exit"));
   }
 
+  // Files: each rendered by a template that cannot expand anything (delimiters no text holds) into the task's
+  // local/flowctl-files/, then bound at its path (docker), or found there (exec, raw_exec).
+  const fileTemplates = c.files.map((f) => ({
+    destination: `local/flowctl-files${f.path}`,
+    env: false,
+    changeMode: "restart" as const,
+    data: f.content,
+    delimiters: [`${ctx.marker}[`, `]${ctx.marker}`] as [string, string],
+  }));
+  const fileBinds = driver === "docker"
+    ? c.files.map((f) => ({ type: "bind", source: `local/flowctl-files${f.path}`, target: f.path, readonly: true }))
+    : [];
+  if (driver !== "docker" && c.files.length) {
+    diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.files ?? c.origin,
+      `the files of "${c.id}" are written into its task directory, at local/flowctl-files<path>, not at their paths: a ${driver} task sees no other place`,
+      "read them from $NOMAD_TASK_DIR/flowctl-files/…, or give the component an image"));
+  }
   const task: NomadTask = {
     name,
     driver,
@@ -294,7 +315,7 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
         entrypoint: c.command,
         args: c.args,
         ports: ports.labels,
-        mount: volumes.binds,
+        mount: [...(volumes.binds ?? []), ...fileBinds],
       }) as NomadTask["config"]
       : compact({ command: c.command![0], args: [...c.command!.slice(1), ...c.args] }) as NomadTask["config"],
     env,
@@ -316,6 +337,7 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
           ).join("\n") + "\n",
         }]
         : []),
+      ...fileTemplates,
     ],
     ...(ctx.secretsFrom === "vault" && Object.keys(c.secrets).length ? { vault: true } : {}),
     resources: resources(c, ctx.mhzPerCore, diagnostics),

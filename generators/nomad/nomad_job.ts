@@ -66,6 +66,8 @@ export interface NomadTemplate {
   data: string;
   env: boolean;
   changeMode: "restart" | "noop";
+  /** Delimiters no text of the template holds, so the text is not a template at all (a file's content). */
+  delimiters?: [string, string];
 }
 
 export interface NomadTask {
@@ -174,7 +176,9 @@ function taskHcl(t: NomadTask) {
         ...attr("destination", tpl.destination),
         ...attr("env", tpl.env),
         ...attr("change_mode", tpl.changeMode),
-        ...attr("data", new Heredoc(tpl.data)),
+        ...(tpl.delimiters ? [...attr("left_delimiter", tpl.delimiters[0]), ...attr("right_delimiter", tpl.delimiters[1])] : []),
+        // A file's text as a quoted string (CR, no final newline: a heredoc would change those); the rest as heredocs.
+        ...attr("data", tpl.delimiters ? tpl.data : new Heredoc(tpl.data)),
       ])
     ),
     ...t.volumeMounts.map((m) =>
@@ -257,6 +261,7 @@ export function jobToApiJson(job: NomadJob): string {
                 EmbeddedTmpl: tpl.data,
                 ChangeMode: tpl.changeMode,
                 Envvars: tpl.env,
+                ...(tpl.delimiters && { LeftDelim: tpl.delimiters[0], RightDelim: tpl.delimiters[1] }),
               })),
               VolumeMounts: t.volumeMounts.map((m) => compact({ Volume: m.volume, Destination: m.destination, ReadOnly: m.readOnly || undefined })),
               Resources: t.resources && compact({ CPU: t.resources.cpu, MemoryMB: t.resources.memory, MemoryMaxMB: t.resources.memoryMax }),

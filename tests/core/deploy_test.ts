@@ -79,11 +79,11 @@ Deno.test("deploy: kubernetes applies the folder with pruning by the pipeline's 
   assert.deepEqual(argvs(d.apply), [
     [
       "kubectl", "apply", "--filename", "/state/kubernetes/p", "--prune", "--selector", selector,
-      "--prune-allowlist=core/v1/Service", "--prune-allowlist=apps/v1/Deployment", "--prune-allowlist=core/v1/PersistentVolumeClaim",
+      "--prune-allowlist=core/v1/Service", "--prune-allowlist=core/v1/ConfigMap", "--prune-allowlist=apps/v1/Deployment", "--prune-allowlist=core/v1/PersistentVolumeClaim",
     ],
     ["kubectl", "wait", "--namespace", "data", "--for=condition=Available", "deployment", "--selector", selector, "--timeout=300s"],
   ]);
-  assert.deepEqual(argvs(d.delete), [["kubectl", "delete", "--namespace", "data", "deployment,service", "--selector", selector, "--ignore-not-found", "--wait"]]);
+  assert.deepEqual(argvs(d.delete), [["kubectl", "delete", "--namespace", "data", "deployment,service,configmap", "--selector", selector, "--ignore-not-found", "--wait"]]);
   assert.deepEqual(d.controlPlane.kind === "raw" && d.controlPlane.command.argv, [
     "kubectl", "get", "--raw", "/api/v1/namespaces/data/services/flowctl-control-plane:8081/proxy/api/services",
   ]);

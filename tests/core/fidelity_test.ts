@@ -58,6 +58,7 @@ const CHANGES: { [S in FidelityScope]: { readonly [K in keyof Fidelity[S]]-?: (d
     inputs: (d) => void (worker(d).inputs = ["checker"]),
     dependsOn: (d) => void (worker(d).depends_on = []),
     env: (d) => void (worker(d).env!.MODE = "slow"),
+    files: (d) => void (worker(d).files = [{ path: "/etc/worker.toml", content: "level = 1\n" }]),
     secrets: (d) => void (worker(d).env!.DB_PASSWORD = { secret: "ledger-db", key: "password" }),
     ports: (d) => void (worker(d).ports![0].containerPort = 50053),
     volumes: (d) => void (worker(d).volumes = [{ name: "scratch", mountPath: "/scratch" }]),

@@ -32,15 +32,38 @@ export function checkComposeValues(content: string, ir: PipelineIR): void {
         assert.equal((got as string).replaceAll("$$", "$"), value, `${c.id}.${key} changed in the round trip`);
       }
     }
+    // Files: a top-level config each, its content as written once `$$` is read back as `$`, mounted at the path.
+    const all = doc as unknown as { configs?: Record<string, { content: string }>; services: Record<string, { configs?: { source: string; target: string }[] }> };
+    for (const c of ir.components) {
+      for (const f of c.files) {
+        const mount = all.services[c.id]?.configs?.find((m) => m.target === f.path);
+        assert.ok(mount, `${c.id}: ${f.path} mounted`);
+        assert.equal(all.configs?.[mount.source]?.content.replaceAll("$$", "$"), f.content, `${c.id}: file ${f.path} byte for byte (YAML ${version})`);
+      }
+    }
   }
 }
 
 /** Kubernetes: every env value, command word and argument reaches the container as written, after `$(…)` expansion. */
 export function checkKubernetesValues(contents: string[], ir: PipelineIR): void {
   const containers = new Map<string, Parameters<typeof containerAsSeen>[0]>();
+  const pods = new Map<string, Any>();
+  const configMaps = new Map<string, Record<string, string>>();
   for (const content of contents) {
     const object = parse(content);
     if (object.kind === "Deployment") for (const c of object.spec.template.spec.containers) containers.set(c.name, c);
+    if (object.kind === "Deployment") pods.set(object.metadata.name, object.spec.template.spec);
+    if (object.kind === "ConfigMap") configMaps.set(object.metadata.name, object.data ?? {});
+  }
+  // Files: the ConfigMap's key, mounted at the path by subPath, holds the text byte for byte.
+  for (const c of ir.components) {
+    const pod = pods.get(dnsLabel(c.id));
+    for (const f of c.files) {
+      const mount = pod?.containers[0].volumeMounts?.find((m: Any) => m.mountPath === f.path);
+      assert.ok(mount?.subPath && mount.readOnly, `${c.id}: ${f.path} mounted read-only`);
+      const volume = pod.volumes.find((v: Any) => v.name === mount.name);
+      assert.equal(configMaps.get(volume.configMap.name)?.[mount.subPath], f.content, `${c.id}: file ${f.path} byte for byte`);
+    }
   }
   for (const c of ir.components) {
     const container = containers.get(dnsLabel(c.id));
@@ -88,7 +111,17 @@ export function checkNomadJob(ir: PipelineIR, job: Any, { nfc = false } = {}): v
     }
     // `env { K = "v" }` is a block (a list to hcl2json); `env = { "1A" = "v" }`, for keys that are no identifier, a map.
     const written = Array.isArray(task.env) ? task.env[0] : task.env;
-    const env = { ...(written ?? {}), ...renderWiring(task.template?.[0]?.data ?? "", nomadAddress) };
+    const templates: Any[] = task.template ?? [];
+    const wiring = templates.find((t) => t.destination === "local/flowctl-wiring.env");
+    const env = { ...(written ?? {}), ...renderWiring(wiring?.data ?? "", nomadAddress) };
+    // Files: a template each, whose delimiters no text holds, bound at the path (docker).
+    for (const f of c.files) {
+      const template = templates.find((t) => t.destination === `local/flowctl-files${f.path}`);
+      assert.ok(template, `${c.id}: a template for ${f.path}`);
+      assert.equal(template.data, want(f.content), `${c.id}: file ${f.path} byte for byte`);
+      assert.ok(!f.content.includes(template.left_delimiter) && !f.content.includes(template.right_delimiter), `${c.id}: delimiters no text holds`);
+      if (c.image) assert.ok((config.mount ?? []).some((m: Any) => m.target === f.path && m.source === template.destination && m.readonly), `${c.id}: ${f.path} bound`);
+    }
     for (const [key, { value }] of Object.entries(c.env)) {
       if (!FLOWCTL_OWNED.has(key)) assert.equal(env[want(key)], want(value), `${c.id}: env ${key} must round-trip exactly`);
     }
@@ -130,7 +163,7 @@ function checkNomadService(c: ComponentIR, group: Any, jobId: string) {
  * so bash itself, parsing the script, says what every process would get.
  */
 const RECORDING_RUNTIME = `supervisors=()
-state_dir=/state
+state_dir=$RECORDING_STATE_DIR
 record() { printf '%s\\0' "$#" "$@"; }
 start() { record "$@"; }
 start_container() { record "$@"; }
@@ -143,13 +176,20 @@ export async function checkLocalValues(script: string, ir: PipelineIR): Promise<
   assert(script.includes(LOCAL_RUNTIME), "run.sh holds the runtime");
   // Each secret's variable holds a stand-in, so the script starts, and what each process gets can be checked.
   const secrets = Object.fromEntries(ir.components.flatMap((c) => Object.values(c.secrets)).map((s) => [s.variable, `secret:${s.variable}`]));
+  // The files run.sh writes go into a folder of the check's own, and are read back from there.
+  const stateDir = await Deno.makeTempDir({ prefix: "flowctl-local-check-" });
   const child = new Deno.Command("bash", {
     args: ["-c", script.replace(LOCAL_RUNTIME, RECORDING_RUNTIME), "run.sh"],
-    env: secrets,
+    env: { ...secrets, RECORDING_STATE_DIR: stateDir },
     stdout: "piped",
     stderr: "piped",
   });
   const out = await child.output();
+  try {
+    await checkLocalFiles(out.stdout, ir, stateDir);
+  } finally {
+    await Deno.remove(stateDir, { recursive: true });
+  }
   assert.equal(out.code, 0, `bash ran the script: ${new TextDecoder().decode(out.stderr)}`);
   const fields = new TextDecoder().decode(out.stdout).split("\0");
   const calls: string[][] = [];
@@ -187,5 +227,20 @@ export async function checkLocalValues(script: string, ir: PipelineIR): Promise<
       argv = [...entrypoint, ...argv.slice(i + 1)];
     }
     assert.deepEqual(argv, [...(c.command ?? []), ...c.args], `${c.id}: argv as the process gets it`);
+  }
+}
+
+/** Each file run.sh wrote is where the component is told it is (a docker -v source, or FLOWCTL_FILES_DIR), byte for byte. */
+async function checkLocalFiles(stdout: Uint8Array, ir: PipelineIR, stateDir: string): Promise<void> {
+  const words = new TextDecoder().decode(stdout).split("\0");
+  for (const c of ir.components) {
+    if (c.replicas === 0) continue;
+    for (const f of c.files) {
+      const bound = words.find((w) => w.startsWith(`${stateDir}/files/`) && w.endsWith(`${f.path}:${f.path}:ro`));
+      const dir = words.find((w) => w.startsWith(`FLOWCTL_FILES_DIR=${stateDir}/files/`));
+      const path = c.image ? bound?.slice(0, bound.length - `:${f.path}:ro`.length) : dir && `${dir.slice("FLOWCTL_FILES_DIR=".length)}${f.path}`;
+      assert.ok(path, `${c.id}: where ${f.path} is`);
+      assert.equal(await Deno.readTextFile(path), f.content, `${c.id}: file ${f.path} byte for byte`);
+    }
   }
 }
