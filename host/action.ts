@@ -28,6 +28,7 @@ import {
   workflowCommand,
 } from "./github.ts";
 import { nodeIo } from "./node_io.ts";
+import { sourcesOf } from "../cli/stack.ts";
 
 const MODES = ["validate", "generate", "check"] as const;
 type Mode = typeof MODES[number];
@@ -156,7 +157,9 @@ async function runAction(): Promise<number> {
       say("::endgroup::\n");
       continue;
     }
-    const translated = translate({ pipelines: [{ name: file, text }], overlays, set, targets: request.targets, options, cue, registry, ...naming })
+    // Files' sources are read beside the pipeline file, as the CLI reads them.
+    const sources = await sourcesOf({ name: file, text }, file, io, overlays, set);
+    const translated = translate({ pipelines: [{ name: file, text }], overlays, set, sources, targets: request.targets, options, cue, registry, ...naming })
       .files[0];
     report(translated.diagnostics);
     if (hasErrors(translated.diagnostics)) {

@@ -205,6 +205,25 @@ Deno.test("action: overlays and set are laid over every pipeline, as the CLI's -
   }
 });
 
+Deno.test("action: a file's source is read beside its pipeline, as the CLI reads it", async () => {
+  const ws = await workspace();
+  try {
+    await Deno.mkdir(`${ws}/cfg`);
+    await Deno.writeTextFile(`${ws}/cfg/app.toml`, "a = \"${x}\"\r\n");
+    await Deno.writeTextFile(
+      `${ws}/cfg/pipeline.yaml`,
+      "apiVersion: flowctl/v1\nkind: Pipeline\nmetadata: {name: cfg}\nspec:\n  sources:\n    - id: app\n      image: example/app:1\n" +
+        "      files: [{path: /etc/app.toml, source: app.toml}]\n",
+    );
+    const step = await runStep(ws, { pipelines: "cfg/pipeline.yaml", targets: "kubernetes", "output-dir": "deploy", mode: "generate" });
+    assert.equal(step.code, 0, step.stdout);
+    const configMap = parse(await Deno.readTextFile(`${ws}/deploy/02-configmap-app-files.yaml`));
+    assert.equal(configMap.data["file-1"], "a = \"${x}\"\r\n");
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
 Deno.test("action: every input the action reads is declared in action.yml, and every declared one is read", async () => {
   const declared = Object.keys(parse(await Deno.readTextFile(new URL("action.yml", ROOT))).inputs).sort();
   const source = await Deno.readTextFile(new URL("host/action.ts", ROOT));
