@@ -25,6 +25,14 @@ export interface ControlPlaneFlags {
   help: string;
 }
 
+/** The Go server's TLS flags (both spellings have them), and how often the files are read again. */
+export const TLS_FLAGS = {
+  "--tls-cert": "tlsCert",
+  "--tls-key": "tlsKey",
+  "--tls-ca-cert": "tlsCa",
+  "--tls-reload-interval": "tlsReload",
+};
+
 export const CONTROLPLANE_FLAGS: ControlPlaneFlags = {
   command: "controlplane",
   values: {
@@ -35,6 +43,7 @@ export const CONTROLPLANE_FLAGS: ControlPlaneFlags = {
     "--janitor-interval": "sweep",
     "--db": "db",
     "--advertise": "advertise",
+    ...TLS_FLAGS,
   },
   booleans: { "--in-memory": "inMemory" },
   dbFlag: "--db",
@@ -73,6 +82,7 @@ export async function serveControlPlane(
   }
   if (flags.positional.length) throw new UsageError(`${command} takes no arguments, not ${JSON.stringify(flags.positional[0])}`);
   const v = flags.values;
+  const security = tlsOptions(v);
   const port = portFlag("--port", v.port ?? "8080");
   const httpPort = v.httpPort === "off" ? undefined : portFlag("--http-port", v.httpPort ?? "8081");
   const heartbeatTtlMs = durationFlag("--heartbeat-ttl", v.ttl ?? "30s");
@@ -83,6 +93,7 @@ export async function serveControlPlane(
   const db = inMemory ? undefined : v.db ?? (home ? `${home}/.flowctl/registry.db` : undefined);
   if (!inMemory && db === undefined) throw new UsageError(`HOME is not set: give ${dbFlag} PATH or ${inMemoryFlag}`);
   const options = {
+    ...security,
     address: v.address ?? "0.0.0.0",
     port,
     httpPort,
@@ -95,15 +106,37 @@ export async function serveControlPlane(
   };
   if (db) await onDisk(`create the folder of ${db}`, () => io.makeParentDir(db));
   const cp = await startControlPlane(options);
+  const secured = !options.tls
+    ? ""
+    : options.tls.ca
+    ? "; mutual TLS on both ports: clients present certificates the CA signed"
+    : "; TLS on both ports";
   io.stderr(
     `flowctl ${command}: gRPC on ${options.address}:${cp.grpcPort}` +
       (cp.httpPort === undefined ? "" : `, HTTP on ${options.address}:${cp.httpPort}`) +
-      `, ${db ? `store ${db}` : "in memory"}\n`,
+      `, ${db ? `store ${db}` : "in memory"}${secured}\n`,
   );
   const signal = await io.untilStopped();
   io.stderr(`flowctl ${command}: ${signal}, stopping\n`);
   await cp.close();
   return EXIT.ok;
+}
+
+/**
+ * The Go server's rule: a certificate and a key serve TLS, a CA as well asks
+ * every client for a certificate it signed (mutual TLS).
+ */
+function tlsOptions(v: Record<string, string>): Pick<ControlPlaneOptions, "tls" | "tlsReloadMs"> {
+  const { tlsCert: cert, tlsKey: key, tlsCa: ca } = v;
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError("--tls-cert and --tls-key go together: give both, or neither");
+  if (cert === undefined) {
+    if (ca !== undefined || v.tlsReload !== undefined) {
+      throw new UsageError(`${ca !== undefined ? "--tls-ca-cert" : "--tls-reload-interval"} needs --tls-cert and --tls-key`);
+    }
+    return {};
+  }
+  const tlsReloadMs = v.tlsReload === undefined ? undefined : durationFlag("--tls-reload-interval", v.tlsReload);
+  return { tls: { cert, key, ca }, tlsReloadMs };
 }
 
 /** Starts the control plane (loaded on demand: other commands need no sockets); a failure to listen is an input error. */

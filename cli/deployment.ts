@@ -25,6 +25,7 @@ import {
   usageError,
 } from "./flags.ts";
 import type { Io } from "./io.ts";
+import { folderOf } from "./input.ts";
 import { readStack, refuseSetProblems, STACK_FLAGS, stackArgs } from "./stack.ts";
 import { printDiagnostics } from "./output.ts";
 
@@ -136,7 +137,7 @@ export async function prepare(
     volumes: flags.values.volumes === "true",
     timeoutSeconds: timeoutFlag(flags.values.timeout),
     pipelineArgs: pipelineArgs(files, set),
-    projectDir: file === "-" || !file.includes("/") ? "." : file.slice(0, file.lastIndexOf("/")) || "/",
+    projectDir: folderOf(file),
     flowctl: io.flowctlCommand(),
     optionArgs: optionArgs(given),
     options: { ...engineOptions, ...given },

@@ -2,6 +2,19 @@
 import type { GeneratorRegistry } from "../generators/generator.ts";
 import { VERSION } from "../version.ts";
 
+/** The control plane's TLS flags: the same under `controlplane` and `server`. */
+const TLS_HELP = `TLS (the Go server's flags; the HTTP port then serves HTTPS):
+  --tls-cert FILE           the server certificate (PEM); with --tls-key, serve TLS
+  --tls-key FILE            its private key (PEM)
+  --tls-ca-cert FILE        also require client certificates signed by this CA
+                            (mutual TLS): a component may act only under the id in
+                            its certificate, the operator's may list and deregister
+  --tls-reload-interval DURATION
+                            how often the files are read again, so a renewed
+                            certificate is served without a restart (default: 10s)
+  Certificates for a pipeline: flowctl tls certs -f FILE --out DIR
+`;
+
 export const HELP = {
   main: `flowctl ${VERSION}: compile pipeline files into deployable outputs
 
@@ -17,6 +30,7 @@ Usage:
   flowctl status -f FILE [-o TARGET] [--format text|json]
   flowctl controlplane [--port 8080] [--http-port 8081] [--db PATH | --in-memory]
   flowctl server [--port 8080] [--db-path PATH | --no-persistence]
+  flowctl tls certs -f FILE [--out DIR]
   flowctl --version
 
 Commands:
@@ -31,6 +45,7 @@ Commands:
   controlplane
               serve the control plane that components register with
   server      the same, with the Go flowctl server's flag names
+  tls         make a CA and certificates for a pipeline's mutual TLS
 
 FILE may be - to read standard input. Every command that reads a pipeline takes overlays:
 -f BASE -f OVERLAY... (later files win: maps merge, lists are replaced, components merge by
@@ -103,11 +118,35 @@ Options:
   --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
   -h, --help                show this help
 
+${TLS_HELP}
 Also:
   flowctl controlplane image build [--tag IMAGE] [--push]   build its image with docker
   flowctl controlplane health [URL]     one GET of URL (default: its /health on 8081)
   flowctl controlplane wait URL... [--timeout SECONDS] [--every MILLISECONDS]
                                         GET the URLs until every one answers 2xx
+`,
+  tls: `Usage: flowctl tls certs -f FILE [-f OVERLAY...] [--set PATH=VALUE...] [OPTIONS]
+
+Makes what a pipeline's mutual TLS needs (spec.controlPlane.tls), on this
+machine: a CA, the control plane's server certificate, an operator's client
+certificate and one per component, each naming its identity as
+spiffe://flowctl/component/<id> (or spiffe://flowctl/operator). Keys are ECDSA
+P-256, written readable by their owner only. A CA already in DIR is used
+again; certificates already there are kept.
+
+Options:
+  --out DIR          where to write (default: spec.controlPlane.tls.dir beside the
+                     pipeline file, else tls/)
+  --days N           how long the certificates are valid (default: 365; the CA: 1825)
+  --renew            issue every certificate again (not the CA)
+  --namespace NS     also name the control plane's Kubernetes Service in NS
+                     (the pipeline's namespace, else default, is always named)
+  --name NAME        another DNS name or IP address for the control plane
+  -h, --help         show this help
+
+Files: ca.pem, ca-key.pem (keep it private; nothing deployed needs it),
+control-plane.pem, control-plane-key.pem, operator.pem, operator-key.pem,
+components/<id>.pem, components/<id>-key.pem
 `,
   server: `Usage: flowctl server [OPTIONS]
 
@@ -131,8 +170,7 @@ Options:
   --advertise HOST:PORT     the address told to components (default: ADDR:PORT)
   -h, --help                show this help
 
-TLS (--tls-cert, --tls-key, --tls-ca-cert) is not supported yet.
-`,
+${TLS_HELP}`,
 };
 
 export function translateHelp(registry: GeneratorRegistry): string {

@@ -11,3 +11,8 @@ export async function readInput(path: string, io: Io): Promise<{ name: string; t
     throw new InputError(`cannot read ${JSON.stringify(path)}: ${reason}`);
   }
 }
+
+/** The folder of a pipeline file, as given (`.` for standard input and bare names): what its relative paths start from. */
+export function folderOf(file: string): string {
+  return file === "-" || !file.includes("/") ? "." : file.slice(0, file.lastIndexOf("/")) || "/";
+}

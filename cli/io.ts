@@ -45,8 +45,12 @@ export interface Io {
    * output captured. A program that cannot start is data too (`notStarted`).
    */
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
-  /** One HTTP GET: the answer's status and text, or why there was none within timeoutMs. */
-  httpGet(url: string, timeoutMs: number): Promise<HttpAnswer>;
+  /**
+   * One HTTP GET: the answer's status and text, or why there was none within
+   * timeoutMs. An https URL is verified against `tls.ca` when given, and
+   * `tls.cert` with `tls.key` is presented as the client's certificate.
+   */
+  httpGet(url: string, timeoutMs: number, tls?: HttpTls): Promise<HttpAnswer>;
   /** Removes these files (relative paths) from dir; one already gone is no error. */
   removeFiles(dir: string, paths: readonly string[]): Promise<void>;
   /**
@@ -73,6 +77,13 @@ export interface ExecResult {
   stderr: string;
   /** Why it did not start (not found, not executable), when it did not. */
   notStarted?: string;
+}
+
+/** PEM texts for a GET over TLS: the CA that signed the server's certificate, and a client certificate. */
+export interface HttpTls {
+  ca: string;
+  cert?: string;
+  key?: string;
 }
 
 /** An HTTP answer (its text, where the host read it: stand-ins in tests may leave it out), or why there was none. */

@@ -40,6 +40,8 @@ export async function main(args: string[], io: Io): Promise<number> {
         return await runControlPlaneCommand(rest, io);
       case "server":
         return await runServer(rest, io);
+      case "tls":
+        return await (await import("./tls.ts")).runTls(rest, io);
       case "--version":
       case "version":
         io.stdout(`flowctl ${VERSION}\n`);

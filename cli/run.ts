@@ -4,14 +4,17 @@
  * tool's embedded one is) when the pipeline uses it.
  */
 import { hasErrors } from "../compiler/diagnostics.ts";
+import type { TlsIR } from "../compiler/ir.ts";
 import { localControlPlane } from "../generators/local/local.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { parseDuration } from "../generators/shared/duration.ts";
+import { activeTls, tlsSources } from "../generators/shared/tls.ts";
 import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
 import { startControlPlane } from "./controlplane.ts";
 import { EXIT, InputError, onDisk } from "./errors.ts";
 import { parseFlags, targetOptionFlags, targetOptions, usageError } from "./flags.ts";
 import { HELP } from "./help.ts";
+import { folderOf } from "./input.ts";
 import type { Io } from "./io.ts";
 import { readStack, refuseSetProblems, STACK_FLAGS, stackArgs } from "./stack.ts";
 import { printDiagnostics } from "./output.ts";
@@ -29,7 +32,7 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   }
   const { set } = stackArgs(flags, "run");
   const options = targetOptions(flags, registry);
-  const { input, overlays, sources } = await readStack(flags, "run", io);
+  const { input, file: pipelineFile, overlays, sources } = await readStack(flags, "run", io);
   const result = translate({ pipelines: [input], overlays, set, sources, targets: ["local"], options, cue: await io.cue(), registry });
   if (result.problems.length) throw usageError(result.problems);
   const translated = result.files[0];
@@ -44,12 +47,15 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   if (hasFailures(result)) return hasInternalErrors(result) ? EXIT.internal : EXIT.invalid;
 
   const plan = localControlPlane(translated.pipelines[0], options);
+  const tls = activeTls(translated.pipelines[0].controlPlane);
+  // The tls dir is relative to the pipeline file, but run.sh runs here: it is told where (unless the environment says).
+  const tlsDir = tls && (io.env("FLOWCTL_TLS_DIR") ?? `${folderOf(pipelineFile)}/${tls.dir.replace(/\/+$/, "")}`);
   const logDir = flags.values.logDir ?? "logs";
   const stateDir = flags.values.stateDir ?? ".flowctl";
   // Secrets from --env-file reach run.sh's environment only: never a file, a log or an argument.
   const secrets: Record<string, string> = {};
   for (const file of flags.repeated.envFile ?? []) Object.assign(secrets, await readEnvFile(file, io));
-  const env: Record<string, string> = { ...secrets, FLOWCTL_LOG_DIR: logDir, FLOWCTL_STATE_DIR: stateDir };
+  const env: Record<string, string> = { ...secrets, FLOWCTL_LOG_DIR: logDir, FLOWCTL_STATE_DIR: stateDir, ...(tlsDir && { FLOWCTL_TLS_DIR: tlsDir }) };
   // The bundled control plane runs here, as Go flowctl's embedded one does; the script then uses it.
   let cp: { close(): Promise<void> } | undefined;
   if (plan.bundled) {
@@ -61,6 +67,8 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
       httpPort: plan.httpPort,
       db,
       heartbeatTtlMs: parseDuration(plan.heartbeatTTL)! / 1e6,
+      // The files run.sh would hand it (it checks the components' own; the control plane checks these itself).
+      ...(tls && tlsDir && { tls: controlPlaneTlsFiles(tls, tlsDir) }),
       log: (line) => io.stderr(`[control-plane] ${line}\n`),
     });
     env.FLOWCTL_CONTROL_PLANE = "external";
@@ -70,6 +78,12 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   } finally {
     await cp?.close();
   }
+}
+
+/** The bundled control plane's files in the tls dir; the CA only in mode mutual, where it checks clients. */
+function controlPlaneTlsFiles(tls: TlsIR, dir: string): { cert: string; key: string; ca?: string } {
+  const own = tlsSources("control-plane");
+  return { cert: `${dir}/${own.cert}`, key: `${dir}/${own.key}`, ...(tls.mode === "mutual" && { ca: `${dir}/${own.ca}` }) };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { PipelineText } from "../translate/translate.ts";
 import { UsageError } from "./errors.ts";
 import type { Flags } from "./flags.ts";
 import type { Io } from "./io.ts";
-import { readInput } from "./input.ts";
+import { folderOf, readInput } from "./input.ts";
 
 /** The flags of a stack, for a command's flag table (`-f`, `--file`, `--set`). */
 export const STACK_FLAGS = { "-f": "file", "--file": "file", "--set": "set" } as const;
@@ -67,7 +67,7 @@ export function refuseSetProblems(diagnostics: readonly Diagnostic[]): void {
  */
 export async function sourcesOf(input: PipelineText, file: string, io: Io, overlays: PipelineText[] = [], set: string[] = []): Promise<Map<string, Uint8Array>> {
   const { documents } = merge(input.text, { filename: input.name, overlays, set });
-  const folder = file === "-" || !file.includes("/") ? "" : file.slice(0, file.lastIndexOf("/") + 1);
+  const folder = `${folderOf(file)}/`;
   const sources = new Map<string, Uint8Array>();
   for (const source of fileSources(documents)) {
     const bytes = await io.readFile(source.startsWith("/") ? source : folder + source).catch(() => undefined);

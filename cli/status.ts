@@ -9,6 +9,7 @@ import { printable } from "../compiler/diagnostics.ts";
 import type { Deployment } from "../deploy/mod.ts";
 import { deployFlags, prepare } from "./deployment.ts";
 import { EXIT } from "./errors.ts";
+import { type HttpTlsFiles, readHttpTls } from "./http_tls.ts";
 import { DEPLOY_HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { commandLine } from "./steps.ts";
@@ -34,11 +35,14 @@ interface ControlPlaneAnswer {
 }
 
 /** Where the control plane's /api/services is (a URL, or the command that reaches it), or why it cannot be asked. */
-export async function controlPlaneUrl(deployment: Deployment, io: Io): Promise<{ url?: string; command?: string[]; why?: string }> {
+export async function controlPlaneUrl(
+  deployment: Deployment,
+  io: Io,
+): Promise<{ url?: string; tls?: HttpTlsFiles; command?: string[]; why?: string }> {
   const view = deployment.controlPlane;
   switch (view.kind) {
     case "url":
-      return { url: view.url };
+      return { url: view.url, tls: view.tls };
     case "port-of": {
       const result = await io.exec(view.command.argv);
       // `0.0.0.0:49153`, `127.0.0.1:49153` or `[::]:49153`: the published port, reached on this machine.
@@ -47,7 +51,7 @@ export async function controlPlaneUrl(deployment: Deployment, io: Io): Promise<{
         return { why: `${commandLine(view.command)} found no published port: ${(result.stderr || result.stdout).trim() || `exit ${result.code}`}` };
       }
       const host = ["0.0.0.0", "[::]", ""].includes(published[1]) ? "127.0.0.1" : published[1];
-      return { url: `http://${host}:${published[2]}${view.path}` };
+      return { url: `${view.tls ? "https" : "http"}://${host}:${published[2]}${view.path}`, tls: view.tls };
     }
     case "raw":
       return { command: view.command.argv };
@@ -63,7 +67,13 @@ async function askControlPlane(deployment: Deployment, io: Io): Promise<ControlP
   let source: string;
   if (where.url) {
     source = where.url;
-    const answer = await io.httpGet(where.url, HTTP_TIMEOUT_MS);
+    let tls;
+    try {
+      tls = where.tls && await readHttpTls(where.tls, io);
+    } catch (err) {
+      return { source, error: `${(err as Error).message} (flowctl tls certs writes it)` };
+    }
+    const answer = await io.httpGet(where.url, HTTP_TIMEOUT_MS, tls);
     if ("error" in answer) return { source, error: answer.error };
     if (answer.status !== 200) return { source, error: `answered ${answer.status}` };
     text = answer.body ?? "";

@@ -7,6 +7,7 @@
 import { CONTROL_PLANE_DEFAULTS } from "../compiler/format.ts";
 import type { EngineCommand, Step } from "../deploy/mod.ts";
 import { InputError } from "./errors.ts";
+import { readHttpTls } from "./http_tls.ts";
 import { buildControlPlaneImage, hasImage } from "./image.ts";
 import type { ExecResult, Io } from "./io.ts";
 
@@ -98,7 +99,7 @@ async function runStep(step: Step, io: Io): Promise<string | undefined> {
         ...step.argv,
       ], { env: step.env });
       if (result.code !== 0) return failed(result, step, false);
-      return step.readyUrl ? await awaitReady(step.readyUrl, step.pidFile, step.logFile, step.timeoutSeconds, io) : undefined;
+      return step.readyUrl ? await awaitReady(step, io) : undefined;
     }
     case "stop": {
       const result = await io.exec(["bash", "-c", STOP_SCRIPT, "flowctl", step.pidFile, String(STOP_GRACE_SECONDS)]);
@@ -128,11 +129,13 @@ fi
 rm -f -- "$pidfile"
 `;
 
-/** Polls url until it answers 2xx; fails when the process ends first (quoting its output) or the time is up. */
-async function awaitReady(url: string, pidFile: string, logFile: string, timeoutSeconds: number, io: Io): Promise<string | undefined> {
+/** Polls the step's readyUrl until it answers 2xx; fails when the process ends first (quoting its output) or the time is up. */
+async function awaitReady(step: Extract<Step, { kind: "detach" }>, io: Io): Promise<string | undefined> {
+  const { readyUrl: url = "", pidFile, logFile, timeoutSeconds } = step;
   const deadline = Date.now() + timeoutSeconds * 1000;
+  const tls = step.readyTls && await readHttpTls(step.readyTls, io);
   for (;;) {
-    const answer = await io.httpGet(url, 2000);
+    const answer = await io.httpGet(url, 2000, tls);
     if ("status" in answer && answer.status >= 200 && answer.status < 300) return undefined;
     const alive = await io.exec(["bash", "-c", 'kill -0 "$(<"$1")" 2>/dev/null', "flowctl", pidFile]);
     const why = "status" in answer ? `answered ${answer.status}` : answer.error;

@@ -23,6 +23,9 @@ export const CONTROL_PLANE_DEFAULTS = {
   storage: "flowctl-control-plane-data",
 } as const;
 
+/** `spec.controlPlane.tls` fields the user leaves out. */
+export const TLS_DEFAULTS = { mode: "mutual", dir: "tls" } as const;
+
 /** How often and how patiently every target probes a health endpoint (the format has no fields for it yet). */
 export const HEALTH_TIMING = {
   intervalSeconds: 10,

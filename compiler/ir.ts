@@ -136,6 +136,14 @@ export interface ComponentIR extends ComponentSettings {
   origins: Origins<ComponentSettings & { id: string }>;
 }
 
+/** TLS between the control plane and every component (`spec.controlPlane.tls`): on when present. */
+export interface TlsIR {
+  /** `mutual`: every component presents its own certificate; `server`: only the control plane has one. */
+  mode: "mutual" | "server";
+  /** The folder `flowctl tls certs` wrote, relative to the pipeline file. */
+  dir: string;
+}
+
 /** What a user sets under `spec.controlPlane`. */
 export interface ControlPlaneSettings {
   enabled: boolean;
@@ -147,6 +155,7 @@ export interface ControlPlaneSettings {
   heartbeatTTL: string;
   /** Name of the volume that holds its registry. */
   storage: string;
+  tls?: TlsIR;
 }
 
 export interface ControlPlaneIR extends ControlPlaneSettings {

@@ -23,6 +23,7 @@ import {
   registryImage,
   SECTIONS,
   SERVING_PORT_KEYS,
+  TLS_DEFAULTS,
 } from "./format.ts";
 import type {
   ComponentIR,
@@ -39,11 +40,12 @@ import type {
   ResourcesIR,
   SecretIR,
   ServingIR,
+  TlsIR,
   VolumeIR,
 } from "./ir.ts";
 import type { PipelineDocument } from "./check.ts";
 import { isRecord, locate, type Path, sortKeys, sourceText } from "./source.ts";
-import type { Component, ControlPlane, PipelineComponent, ResourceList, SecretRef, Volume, VolumeShort } from "../schemas/pipeline_types.ts";
+import type { Component, ControlPlane, PipelineComponent, ResourceList, SecretRef, TLS, Volume, VolumeShort } from "../schemas/pipeline_types.ts";
 
 /** A component of any section: the pipelines section adds fields to the common ones. */
 type AnyComponent = Component & Partial<Omit<PipelineComponent, keyof Component>>;
@@ -70,6 +72,7 @@ export const SETTING_KEYS: {
     heartbeatInterval: "heartbeatInterval",
     heartbeatTTL: "heartbeatTTL",
     storage: "storage",
+    tls: "tls",
   },
   component: {
     image: "image, type",
@@ -147,7 +150,7 @@ export function normalize(doc: PipelineDocument): PipelineIR {
 }
 
 function controlPlaneIR(doc: PipelineDocument, cp: ControlPlane = {}): ControlPlaneIR {
-  const { enabled, image, command, port, heartbeatInterval, heartbeatTTL, storage, ...rest } = cp;
+  const { enabled, image, command, port, heartbeatInterval, heartbeatTTL, storage, tls, ...rest } = cp;
   handled(rest);
   const path: Path = ["spec", "controlPlane"];
   const at = (key: keyof ControlPlane, value: unknown) => value === undefined ? undefined : locate(doc, [...path, key]);
@@ -159,6 +162,7 @@ function controlPlaneIR(doc: PipelineDocument, cp: ControlPlane = {}): ControlPl
     heartbeatInterval: heartbeatInterval ?? CONTROL_PLANE_DEFAULTS.heartbeatInterval,
     heartbeatTTL: heartbeatTTL ?? CONTROL_PLANE_DEFAULTS.heartbeatTTL,
     storage: storage ?? CONTROL_PLANE_DEFAULTS.storage,
+    ...(tls && { tls: tlsIR(tls) }),
     probe: { ...HEALTH_TIMING },
     origin: locate(doc, path),
     origins: originsOf<ControlPlaneIR["origins"]>({
@@ -169,8 +173,15 @@ function controlPlaneIR(doc: PipelineDocument, cp: ControlPlane = {}): ControlPl
       heartbeatInterval: at("heartbeatInterval", heartbeatInterval),
       heartbeatTTL: at("heartbeatTTL", heartbeatTTL),
       storage: at("storage", storage),
+      tls: at("tls", tls),
     }),
   };
+}
+
+function tlsIR(tls: TLS): TlsIR {
+  const { mode, dir, ...rest } = tls;
+  handled(rest);
+  return { mode: mode ?? TLS_DEFAULTS.mode, dir: dir ?? TLS_DEFAULTS.dir };
 }
 
 /** A component as written, with where it is and its place in the file. */

@@ -35,6 +35,8 @@ export interface ServiceContext {
   clock: () => number;
   /** Counts answered calls by method and status, for /metrics. */
   onCall(method: string, code: string): void;
+  /** Throws PERMISSION_DENIED when the caller may not make the call (mutual TLS: authorize.ts); absent, all may. */
+  authorize?(method: string, request: Message, call: grpc.ServerUnaryCall<Message, Message>): void;
   log(line: string): void;
 }
 
@@ -233,6 +235,7 @@ export function unaryImplementation(
       try {
         const request: unknown = call.request;
         if (request instanceof UndecodableRequest) throw new ControlPlaneError("INVALID_ARGUMENT", request.problem);
+        ctx.authorize?.(`${service}/${method}`, call.request, call);
         reply = new EncodedReply(encode(handler(call.request)));
         if (reply.bytes.length > MAX_REPLY_BYTES) {
           throw new ControlPlaneError(

@@ -31,7 +31,14 @@ export class CallCounter {
   }
 }
 
-export function httpHandler(registry: Registry, calls: CallCounter, store: StoreCounts, clock: () => number, startedAt: number) {
+export function httpHandler(
+  registry: Registry,
+  calls: CallCounter,
+  store: StoreCounts,
+  clock: () => number,
+  startedAt: number,
+  denied = new CallCounter(),
+) {
   return (request: Request): Response => {
     const { pathname, searchParams } = new URL(request.url);
     if (request.method !== "GET" && request.method !== "HEAD") {
@@ -41,7 +48,7 @@ export function httpHandler(registry: Registry, calls: CallCounter, store: Store
       case "/health":
         return Response.json({ status: "ok", pipeline: registry.pipelineHealth(), components: registry.all().length });
       case "/metrics":
-        return new Response(prometheusText(registry, calls, store, clock(), startedAt), {
+        return new Response(prometheusText(registry, calls, store, clock(), startedAt, denied), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       case "/api/services": {
@@ -79,7 +86,14 @@ export function httpHandler(registry: Registry, calls: CallCounter, store: Store
 }
 
 /** The Prometheus text exposition format (version 0.0.4). */
-export function prometheusText(registry: Registry, calls: CallCounter, store: StoreCounts, now: number, startedAt: number): string {
+export function prometheusText(
+  registry: Registry,
+  calls: CallCounter,
+  store: StoreCounts,
+  now: number,
+  startedAt: number,
+  denied = new CallCounter(),
+): string {
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [labels: Record<string, string>, value: number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -116,6 +130,12 @@ export function prometheusText(registry: Registry, calls: CallCounter, store: St
     "counter",
     "gRPC calls answered, by method and status code.",
     calls.entries().map(([method, code, n]) => [{ method, code }, n]),
+  );
+  metric(
+    "flowctl_permission_denied_total",
+    "counter",
+    "Calls refused under mutual TLS, by gRPC method (or HTTP path) and the identity in the caller's certificate.",
+    denied.entries().map(([method, caller, n]) => [{ method, caller }, n]),
   );
   metric(
     "flowctl_store_recoveries_total",

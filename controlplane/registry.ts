@@ -44,7 +44,13 @@ export interface ComponentRecord {
 /** Errors carry the gRPC status a transport answers with. */
 export class ControlPlaneError extends Error {
   constructor(
-    readonly code: "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "RESOURCE_EXHAUSTED" | "FAILED_PRECONDITION",
+    readonly code:
+      | "INVALID_ARGUMENT"
+      | "NOT_FOUND"
+      | "ALREADY_EXISTS"
+      | "RESOURCE_EXHAUSTED"
+      | "FAILED_PRECONDITION"
+      | "PERMISSION_DENIED",
     message: string,
   ) {
     super(message);
@@ -176,6 +182,11 @@ export class Registry {
 
   all(): ComponentRecord[] {
     return this.sorted();
+  }
+
+  /** The record of a service id, if there is one (no error: for checks made before a call). */
+  find(serviceId: string): ComponentRecord | undefined {
+    return this.records.get(serviceId);
   }
 
   /** A registered component's record size as stored, in bytes (0 if unknown). */

@@ -5,13 +5,17 @@
  * and the disk; the decisions are in registry.ts and runs.ts.
  */
 import * as grpc from "@grpc/grpc-js";
+import { identityOf } from "../tls/identity.ts";
+import { authorize, callerLabel } from "./authorize.ts";
 import { legacyHandlers, loadServices, type ServiceContext, unaryImplementation, v1Handlers } from "./grpc_service.ts";
 import { CallCounter, httpHandler, type StoreCounts } from "./http_api.ts";
+import { type HttpsServer, serveHttps } from "./https_server.ts";
 import { openStore } from "./open_store.ts";
 import { Registry } from "./registry.ts";
 import { PipelineRuns } from "./runs.ts";
 import { emptyBuckets, MemoryStore, type Skipped, type Store, type StoreReport } from "./store.ts";
 import { checkStoredState } from "./stored_records.ts";
+import { CertificateSource, readTls, type TlsPaths, watchTls } from "./tls_files.ts";
 
 export interface ControlPlaneOptions {
   /** Address to listen on (gRPC and HTTP). */
@@ -27,6 +31,14 @@ export interface ControlPlaneOptions {
   sweepIntervalMs?: number;
   /** The address components are told in connection_info; default: address:port. */
   advertise?: string;
+  /**
+   * Serve gRPC and HTTP over TLS with this certificate and key; with a CA as
+   * well, clients must present a certificate it signed (mutual TLS), and each
+   * call is checked against the identity in it (authorize.ts).
+   */
+  tls?: TlsPaths;
+  /** How often the TLS files are read again for a rotation; default DEFAULT_TLS_RELOAD_MS. */
+  tlsReloadMs?: number;
   /** The module the store's writer worker runs; default: sqlite_writer.ts (a single-file bundle names itself). */
   storeWriter?: string;
   log(line: string): void;
@@ -51,6 +63,8 @@ export function defaultSweepMs(heartbeatTtlMs: number): number {
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const clock = () => Date.now();
+  // Bad TLS files are found before anything else is opened.
+  const tls = options.tls && readTls(options.tls);
   let store: Store = new MemoryStore();
   let data = emptyBuckets();
   let report: StoreReport = { skipped: [] };
@@ -65,6 +79,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     commits: () => store.commits,
   };
 
+  const certificates = tls && new CertificateSource(tls);
+  const credentials = certificates
+    ? grpc.experimental.createCertificateProviderServerCredentials(
+      certificates,
+      tls.ca === undefined ? null : certificates,
+      tls.ca !== undefined,
+    )
+    : grpc.ServerCredentials.createInsecure();
   const server = new grpc.Server({
     // Bounds what one request may cost; bigger messages get RESOURCE_EXHAUSTED from grpc-js.
     "grpc.max_receive_message_length": 4 * 1024 * 1024,
@@ -74,7 +96,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     grpcPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${options.address}:${options.port}`,
-        grpc.ServerCredentials.createInsecure(),
+        credentials,
         (err, port) => (err ? reject(err) : resolve(port)),
       )
     );
@@ -89,30 +111,55 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   );
   const runs = new PipelineRuns(store, state.runs);
   const calls = new CallCounter();
+  const denied = new CallCounter();
   const ctx: ServiceContext = { registry, runs, store, clock, onCall: (m, c) => calls.add(m, c), log: options.log };
+  if (tls?.ca !== undefined) {
+    ctx.authorize = (method, request, call) => {
+      const caller = identityOf(call.getAuthContext().sslPeerCertificate?.subjectaltname);
+      try {
+        authorize(method, request, caller, registry);
+      } catch (err) {
+        denied.add(method, callerLabel(caller));
+        throw err;
+      }
+    };
+  }
   const services = loadServices();
   server.addService(services.v1, unaryImplementation(ctx, "flowctl.v1.ControlPlaneService", services.v1, v1Handlers(ctx)));
   server.addService(services.legacy, unaryImplementation(ctx, "flowctl.ControlPlane", services.legacy, legacyHandlers(ctx)));
 
   let http: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let https: HttpsServer | undefined;
   let httpPort: number | undefined;
   if (options.httpPort !== undefined) {
-    const handler = httpHandler(registry, calls, storeCounts, clock, clock());
+    const handler = httpHandler(registry, calls, storeCounts, clock, clock(), denied);
     try {
-      // Deno.serve binds before it returns: a taken port throws here.
-      http = Deno.serve({
-        hostname: options.address,
-        port: options.httpPort,
-        onListen: () => {},
-        onError: () => new Response("internal error\n", { status: 500 }),
-      }, handler);
+      if (tls) {
+        https = await serveHttps(options.address, options.httpPort, tls, handler, (path, caller) =>
+          denied.add(`HTTP ${path}`, callerLabel(caller)));
+        httpPort = https.port;
+      } else {
+        // Deno.serve binds before it returns: a taken port throws here.
+        http = Deno.serve({
+          hostname: options.address,
+          port: options.httpPort,
+          onListen: () => {},
+          onError: () => new Response("internal error\n", { status: 500 }),
+        }, handler);
+        httpPort = http.addr.port;
+      }
     } catch (err) {
       server.forceShutdown();
       await store.close();
       throw new Error(`cannot listen on ${options.address}:${options.httpPort} for HTTP: ${(err as Error).message}`);
     }
-    httpPort = http.addr.port;
   }
+  const stopWatching = tls && options.tls
+    ? watchTls(options.tls, tls, (next) => {
+      certificates!.update(next);
+      https?.update(next);
+    }, options.log, options.tlsReloadMs)
+    : undefined;
 
   const sweeper = setInterval(() => {
     const expired = registry.sweep(clock());
@@ -129,8 +176,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     runs,
     async close() {
       clearInterval(sweeper);
+      stopWatching?.();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await http?.shutdown();
+      await https?.close();
       await store.close();
     },
   };

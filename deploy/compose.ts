@@ -2,7 +2,7 @@
 import { parse } from "yaml";
 import { CONTROL_PLANE_DEFAULTS } from "../compiler/format.ts";
 import { CONTROL_PLANE_HTTP_PORT, CONTROL_PLANE_NAME, helperImage, runsFlowctlImage } from "../generators/shared/control_plane.ts";
-import { type CommandResult, type Deployment, type DeployRequest, inDir, type Preflight, run, said, type Verdict } from "./plan.ts";
+import { type CommandResult, type Deployment, type DeployRequest, inDir, operatorTls, type Preflight, run, said, type Verdict } from "./plan.ts";
 
 const INSTALL = "install Docker Engine with the Compose v2 plugin (`docker compose`): https://docs.docker.com/compose/install/";
 /** `up --wait-timeout` came with Compose 2.17. */
@@ -50,6 +50,7 @@ export function composeDeployment(req: DeployRequest): Deployment {
         kind: "port-of",
         command: run("find the control plane's HTTP port", [...compose, "port", CONTROL_PLANE_NAME, String(CONTROL_PLANE_HTTP_PORT)]),
         path: "/api/services",
+        ...(flowctlImage && operatorTls(req) && { tls: operatorTls(req) }),
       }
       : { kind: "none", why: cp.enabled ? "the control plane is not flowctl's image" : "the pipeline has no control plane" },
   };

@@ -4,14 +4,16 @@
  * sends it SIGTERM, which stops the components in order.
  */
 import { localControlPlane } from "../generators/local/local.ts";
-import { type Deployment, type DeployRequest, inDir, run, RUNTIME_FOLDER, type StopCommand } from "./plan.ts";
+import { type Deployment, type DeployRequest, inDir, operatorTls, run, RUNTIME_FOLDER, type StopCommand } from "./plan.ts";
 
 export function localDeployment(req: DeployRequest): Deployment {
   // What the running pipeline keeps goes under run/, apart from the files translate wrote.
   const pidFile = inDir(req.dir, `${RUNTIME_FOLDER}/pid`);
   const plan = localControlPlane(req.ir, req.options);
   const bundled = req.ir.controlPlane.enabled && plan.bundled;
-  const base = `http://${plan.address}:${plan.httpPort}`;
+  // With TLS its HTTP port answers HTTPS, checked against the CA in the pipeline's tls dir.
+  const tls = operatorTls(req);
+  const base = `${tls ? "https" : "http"}://${plan.address}:${plan.httpPort}`;
   const stop: StopCommand = { kind: "stop", pidFile, purpose: "stop flowctl run if it runs, which stops the components in reverse order" };
   return {
     target: "local",
@@ -26,6 +28,7 @@ export function localDeployment(req: DeployRequest): Deployment {
       pidFile,
       logFile: inDir(req.dir, `${RUNTIME_FOLDER}/output.log`),
       ...(bundled && { readyUrl: `${base}/health` }),
+      ...(bundled && tls && { readyTls: { ca: tls.ca } }),
       timeoutSeconds: req.timeoutSeconds,
       purpose: bundled ? "run the pipeline in the background with flowctl run, and wait until its control plane answers" : "run the pipeline in the background with flowctl run",
     }],
@@ -40,7 +43,7 @@ export function localDeployment(req: DeployRequest): Deployment {
       ]),
     ],
     controlPlane: bundled
-      ? { kind: "url", url: `${base}/api/services` }
+      ? { kind: "url", url: `${base}/api/services`, ...(tls && { tls }) }
       : { kind: "none", why: req.ir.controlPlane.enabled ? "the control plane is not flowctl's own" : "the pipeline has no control plane" },
   };
 }

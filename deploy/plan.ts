@@ -7,6 +7,8 @@
  */
 import type { PipelineIR } from "../compiler/ir.ts";
 import type { GeneratorOptions, OutputFile } from "../generators/generator.ts";
+import { activeTls, inTlsDir } from "../generators/shared/tls.ts";
+import { TLS_FILES } from "../generators/shared/tls_files.ts";
 
 /** One command of the engine's CLI: the argv, and what it reads on standard input. */
 export interface EngineCommand {
@@ -15,6 +17,27 @@ export interface EngineCommand {
   stdin?: string;
   /** What it is for, for messages: `start the services and wait until they are healthy`. */
   purpose: string;
+}
+
+/** Files to read for a GET over TLS: the CA to trust and, under mutual TLS, the operator's certificate to present. */
+export interface TlsFiles {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * The TLS files an operator on this machine asks the control plane with:
+ * those `flowctl tls certs` wrote into the pipeline's tls dir.
+ */
+export function operatorTls(req: DeployRequest): TlsFiles | undefined {
+  const tls = activeTls(req.ir.controlPlane);
+  if (!tls) return undefined;
+  const file = (name: string) => inDir(req.projectDir, inTlsDir(tls, name));
+  return {
+    ca: file(TLS_FILES.ca),
+    ...(tls.mode === "mutual" && { cert: file(TLS_FILES.operator), key: file(TLS_FILES.operatorKey) }),
+  };
 }
 
 /** Starts a command that outlives flowctl (the local target): its pid and output go into files. */
@@ -26,6 +49,8 @@ export interface DetachedCommand {
   logFile: string;
   /** Apply waits until this answers 2xx (the process ending first, or timeoutSeconds passing, is a failure). */
   readyUrl?: string;
+  /** The files an https `readyUrl` is asked with. */
+  readyTls?: TlsFiles;
   timeoutSeconds: number;
   purpose: string;
 }
@@ -69,9 +94,9 @@ export interface Preflight {
 
 /** Where the control plane's /api/services is, or how to find out. */
 export type ControlPlaneView =
-  | { kind: "url"; url: string }
-  /** Run the command; its output is `host:port` (docker compose port). */
-  | { kind: "port-of"; command: EngineCommand; path: string }
+  | { kind: "url"; url: string; tls?: TlsFiles }
+  /** Run the command; its output is `host:port` (docker compose port); asked over https with `tls`. */
+  | { kind: "port-of"; command: EngineCommand; path: string; tls?: TlsFiles }
   /** Run the command; its output is the answer itself (kubectl get --raw through the API server). */
   | { kind: "raw"; command: EngineCommand }
   | { kind: "none"; why: string };

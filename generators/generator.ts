@@ -17,6 +17,13 @@ export interface OutputFile {
   content: string;
   /** Written with the executable bit (scripts). */
   executable?: boolean;
+  /** Readable by its owner only, from the moment it exists (private keys). */
+  private?: boolean;
+}
+
+/** The file mode an output file is written with. */
+export function fileMode(f: OutputFile): number {
+  return f.executable ? 0o755 : f.private ? 0o600 : 0o644;
 }
 
 export interface GeneratorResult {
@@ -40,6 +47,13 @@ export interface Generator {
    * refuses a prefix for it (E_TARGET_OPTION) rather than drop it unsaid.
    */
   prefix?: string;
+  /**
+   * Options of other targets that this one cannot honour, by name, with why
+   * and what to do instead. When one is set and reaches this target (`-t all`,
+   * a list of targets, `spec.driver`), the translator warns (W_TARGET_DROPPED)
+   * rather than leave it out unsaid.
+   */
+  declinedOptions?: Readonly<Record<string, { why: string; hint: string }>>;
   /**
    * The target's files. Report what the target cannot express as diagnostics;
    * fields declared dropped in `fidelity` are reported by the translator.

@@ -1,6 +1,7 @@
 /** The CLI's `Io` on Deno: files, streams, environment, signals and child processes. */
 import type { ExecResult, Io } from "../cli/io.ts";
 import type { CueEngine } from "../compiler/cue.ts";
+import { fileMode } from "../generators/generator.ts";
 
 /**
  * The real world, for Deno. The CLI passes CUE's loader; the control-plane
@@ -20,9 +21,9 @@ export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
         for (const f of files) {
           const path = `${dir}/${f.path}`;
           await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-          await Deno.writeTextFile(`${path}.flowctl-tmp`, f.content, { mode: f.executable ? 0o755 : 0o644 });
+          await Deno.writeTextFile(`${path}.flowctl-tmp`, f.content, { mode: fileMode(f) });
           written.push(`${path}.flowctl-tmp`); // only what this call made is removed on failure
-          if (f.executable) await Deno.chmod(`${path}.flowctl-tmp`, 0o755); // mode is masked by umask on create
+          await Deno.chmod(`${path}.flowctl-tmp`, fileMode(f)); // mode is masked by umask on create
         }
       } catch (err) {
         await Promise.all(written.map((tmp) => Deno.remove(tmp).catch(() => {})));
@@ -141,9 +142,10 @@ export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
       const checkout = program.pathname.endsWith(".ts") && exists(config);
       return [Deno.execPath(), "run", "--allow-all", "--quiet", ...(checkout ? ["--config", config.pathname] : []), program.pathname];
     },
-    async httpGet(url, timeoutMs) {
+    async httpGet(url, timeoutMs, tls) {
+      const client = tls && Deno.createHttpClient({ caCerts: [tls.ca], ...(tls.cert && tls.key && { cert: tls.cert, key: tls.key }) });
       try {
-        const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), client });
         return { status: answer.status, body: await answer.text() };
       } catch (err) {
         if (err instanceof DOMException && err.name === "TimeoutError") return { error: `no answer within ${timeoutMs} ms` };
@@ -151,6 +153,8 @@ export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
         // the cause's last part says it.
         const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
         return { error: (cause instanceof Error ? cause.message : String(cause)).split(": ").pop()! };
+      } finally {
+        client?.close();
       }
     },
   };

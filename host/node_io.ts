@@ -2,9 +2,11 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import https from "node:https";
 import process from "node:process";
-import type { ExecResult, Io } from "../cli/io.ts";
+import type { ExecResult, HttpAnswer, HttpTls, Io } from "../cli/io.ts";
 import { loadCue } from "./node_cue.ts";
+import { fileMode } from "../generators/generator.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -40,9 +42,9 @@ export function nodeIo(): Io {
         for (const f of files) {
           const path = `${dir}/${f.path}`;
           await makeDirs(path.slice(0, path.lastIndexOf("/")));
-          await writeFile(`${path}.flowctl-tmp`, f.content);
+          await writeFile(`${path}.flowctl-tmp`, f.content, { mode: fileMode(f) });
           written.push(`${path}.flowctl-tmp`); // only what this call made is removed on failure
-          await chmod(`${path}.flowctl-tmp`, f.executable ? 0o755 : 0o644);
+          await chmod(`${path}.flowctl-tmp`, fileMode(f)); // mode is masked by umask on create
         }
       } catch (err) {
         await Promise.all(written.map((tmp) => rm(tmp, { force: true })));
@@ -123,7 +125,8 @@ export function nodeIo(): Io {
     },
     // This module runs bundled, as the program Node was started with.
     flowctlCommand: () => [process.execPath, process.argv[1]],
-    async httpGet(url, timeoutMs) {
+    async httpGet(url, timeoutMs, tls) {
+      if (tls) return await httpsGet(url, timeoutMs, tls);
       try {
         const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
         return { status: answer.status, body: await answer.text() };
@@ -135,4 +138,22 @@ export function nodeIo(): Io {
       }
     },
   };
+}
+
+/** A GET over TLS with our own CA (and client certificate): Node's fetch takes neither, node:https does. */
+function httpsGet(url: string, timeoutMs: number, tls: HttpTls): Promise<HttpAnswer> {
+  return new Promise((resolve) => {
+    const request = https.get(url, { ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => body += chunk);
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on("error", (err) => resolve({ error: err.message }));
+    });
+    request.on("timeout", () => {
+      request.destroy();
+      resolve({ error: `no answer within ${timeoutMs} ms` });
+    });
+    request.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+  });
 }

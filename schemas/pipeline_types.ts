@@ -63,6 +63,17 @@ export interface ControlPlane {
   heartbeatInterval?: Duration;
   heartbeatTTL?: Duration;
   storage?: Name;
+  tls?: TLS;
+}
+/**
+ * mode: "mutual" (default): every component presents its own client
+ * certificate; "server": only the control plane has one. dir (default
+ * "tls"): the folder of the certificates, relative to the pipeline file,
+ * inside it (no ".."), in characters every target writes as they are.
+ */
+export interface TLS {
+  mode?: "mutual" | "server";
+  dir?: string;
 }
 export interface Component {
   id: Name;

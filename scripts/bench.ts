@@ -134,6 +134,8 @@ if (import.meta.main) {
   }
   benchHostile(cue, log);
   await benchControlPlane(1000, 10, log);
+  // The same load in each security mode, every component on its own connection (mutual TLS needs that).
+  for (const security of ["plain", "tls", "mutual"] as const) await benchControlPlane(1000, 6, log, security, "each");
   await benchService(log);
   await benchDeploy(log);
 }

@@ -20,20 +20,49 @@ const ROOT = new URL("../", import.meta.url);
 const path = (relative: string) => fromFileUrl(new URL(relative, ROOT));
 
 /**
- * The ES module entry of an npm package in Deno's cache: `exports["."]` with
- * the conditions import/default (never node/require: a CommonJS build would
+ * The ES module entry of an npm package in Deno's cache: `exports["."]` (else
+ * `module`) with the conditions module/import/default (never node/require: a CommonJS build would
  * need `require` at run time, and yaml's node build needs `process`).
  */
 async function esmEntry(specifier: string): Promise<string> {
   const resolved = fromFileUrl(import.meta.resolve(specifier));
   // Deno's cache holds a package at …/<name>/<version>/.
   const at = resolved.indexOf(`/${specifier}/`) + specifier.length + 2;
-  const root = resolved.slice(0, resolved.indexOf("/", at) + 1);
+  return await entryIn(resolved.slice(0, resolved.indexOf("/", at) + 1), specifier);
+}
+
+/** The ES module entry of the package in `root` (a folder of Deno's cache), or of one of its subpaths (`./bytes`). */
+async function entryIn(root: string, specifier: string, subpath = "."): Promise<string> {
   const pkg = JSON.parse(await Deno.readTextFile(root + "package.json"));
-  let entry = pkg.exports?.["."];
-  while (entry && typeof entry === "object") entry = entry.import ?? entry.default;
+  // Packages without `exports` name their ES build in the older `module` field.
+  let entry = subpath === "." ? pkg.exports?.["."] ?? pkg.module ?? pkg.main : pkg.exports?.[subpath];
+  // The "module" condition is the bundlers' own: a pure ES build (tslib's "import" wraps its CommonJS one).
+  while (entry && typeof entry === "object") entry = entry.module ?? entry.import ?? entry.default;
   if (typeof entry !== "string") throw new Error(`${specifier}: no ES module entry in ${root}package.json`);
   return root + entry.replace(/^\.\//, "");
+}
+
+/**
+ * A package's own dependency, found in Deno's cache by the version deno.lock
+ * resolved it to for that package (the lock names a version where several
+ * are in use, else the one there is).
+ */
+async function dependencyEntry(importer: string, imported: string): Promise<string | undefined> {
+  const m = /^(.*\/registry\.npmjs\.org\/)((?:@[^/]+\/)?[^/]+)\/([^/]+)\//.exec(importer);
+  const parts = /^((?:@[^/]+\/)?[^/]+)(\/.*)?$/.exec(imported);
+  if (!m || !parts) return undefined;
+  const [, cache, name, version] = m;
+  const [, specifier, rest] = parts;
+  const npm: Record<string, { dependencies?: string[] }> = (await lock()).npm;
+  const listed = npm[`${name}@${version}`]?.dependencies?.find((d) => d === specifier || d.startsWith(`${specifier}@`));
+  if (!listed) return undefined;
+  const pinned = listed === specifier ? Object.keys(npm).find((key) => key.startsWith(`${specifier}@`)) : listed;
+  return pinned && await entryIn(`${cache}${specifier}/${pinned.slice(specifier.length + 1)}/`, imported, rest ? `.${rest}` : ".");
+}
+
+let lockFile: Promise<{ npm: Record<string, { dependencies?: string[] }> }> | undefined;
+function lock() {
+  return lockFile ??= Deno.readTextFile(path("deno.lock")).then(JSON.parse);
 }
 
 /**
@@ -46,7 +75,11 @@ function denoResolver(platform: "node" | "browser"): esbuild.Plugin {
     name: "deno-resolver",
     setup(build) {
       build.onResolve({ filter: /^[a-z@][^:]*$/ }, async (args) => {
-        if (args.importer.includes("/deno/npm/")) return undefined; // inside a package: its own files
+        // Inside a package: its dependencies by the lock file, else (its own files) esbuild's own way.
+        if (args.importer.includes("/deno/npm/")) {
+          const entry = await dependencyEntry(args.importer, args.path);
+          return entry ? { path: entry } : undefined;
+        }
         return { path: await esmEntry(args.path) };
       });
       build.onResolve({ filter: /controlplane\/server\.ts$/ }, () => {

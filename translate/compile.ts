@@ -18,7 +18,7 @@ import { applySet } from "../compiler/set_value.ts";
 import { decodeText, isRecord, type LocatedDocument, locate, type SourceFile, sourceFile } from "../compiler/source.ts";
 import { type Generator, type GeneratorOptions, type GeneratorRegistry, type OutputFile, resolveOptions } from "../generators/generator.ts";
 import { defaultRegistry } from "../generators/mod.ts";
-import { droppedSettings } from "./dropped.ts";
+import { declinedOptions, droppedSettings } from "./dropped.ts";
 import { applyPrefixAndRegistry, controlPlaneImageProblem, type PrefixAndRegistry, prefixProblem, registryProblem } from "./prefix_registry.ts";
 
 export interface ValidateOptions {
@@ -234,7 +234,7 @@ export function generate(pipelines: readonly PipelineIR[], options: GenerateOpti
     if (refused.length) return;
     try {
       const out = generator.generate(applyPrefixAndRegistry(ir, options), resolved.values);
-      diagnostics.push(...out.diagnostics, ...droppedSettings(ir, generator));
+      diagnostics.push(...out.diagnostics, ...droppedSettings(ir, generator), ...declinedOptions(generator, options.generatorOptions ?? {}, where));
       // Several pipelines in one file: each gets a folder named after it.
       let prefix = "";
       if (pipelines.length > 1) {

@@ -8,7 +8,7 @@ import { diagnostic, type Diagnostic, type Location } from "../compiler/diagnost
 import type { PipelineIR } from "../compiler/ir.ts";
 import { SETTING_KEYS } from "../compiler/normalize.ts";
 import type { FieldSupport, FidelityScope } from "../generators/fidelity.ts";
-import type { Generator } from "../generators/generator.ts";
+import type { Generator, GeneratorOptions } from "../generators/generator.ts";
 
 export function droppedSettings(ir: PipelineIR, generator: Generator): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -27,4 +27,11 @@ export function droppedSettings(ir: PipelineIR, generator: Generator): Diagnosti
   if (ir.controlPlane.enabled) check("controlPlane", ir.controlPlane.origins, "the control plane");
   for (const c of ir.components) check("component", c.origins, `"${c.id}"`);
   return out;
+}
+
+/** W_TARGET_DROPPED for each option set (not false) that the target declares it cannot honour (`declinedOptions`). */
+export function declinedOptions(generator: Generator, given: GeneratorOptions, where: Location): Diagnostic[] {
+  return Object.entries(generator.declinedOptions ?? {})
+    .filter(([name]) => given[name] !== undefined && given[name] !== false)
+    .map(([name, { why, hint }]) => diagnostic("W_TARGET_DROPPED", where, `${generator.name} leaves out option "${name}": ${why}`, hint));
 }

@@ -4,7 +4,7 @@
  * component ids, changed only where compose requires it.
  */
 import { atPlace, type Diagnostic, diagnostic } from "../../compiler/diagnostics.ts";
-import type { ComponentIR, PipelineIR, ResourceListIR } from "../../compiler/ir.ts";
+import type { ComponentIR, PipelineIR, ResourceListIR, TlsIR } from "../../compiler/ir.ts";
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import { commentLines } from "../shared/comments.ts";
@@ -24,6 +24,7 @@ import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { prefixed } from "../shared/prefix.ts";
 import { secretVariables } from "../shared/secrets.ts";
+import { activeTls, controlPlaneTlsEnv, TLS_MOUNT_FILES, TLS_MOUNT, tlsCaveats, tlsRoles, tlsSources } from "../shared/tls.ts";
 import { sortKeys } from "../../compiler/source.ts";
 import { cpuCores, dockerMemory } from "../shared/quantity.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
@@ -57,6 +58,10 @@ const fidelity: Fidelity = {
     heartbeatInterval: used("every component's `FLOWCTL_HEARTBEAT_INTERVAL`"),
     heartbeatTTL: partly("its `--heartbeat-ttl`", "a `command` of your own replaces the flags (W_TARGET_DROPPED)"),
     storage: used("the named volume mounted at /var/lib/flowctl"),
+    tls: partly(
+      "top-level `secrets` whose `file` is in `${FLOWCTL_TLS_DIR:-./<dir>}` (relative to the project directory), mounted by each service at /etc/flowctl/tls/ca.pem, cert.pem and key.pem (a component's own pair in mode mutual only); the control plane's `--tls-*` flags and `FLOWCTL_TLS_CA`, which its image's health check trusts; every component's `FLOWCTL_TLS_*`",
+      "a control-plane `command` of your own gets the files but no flags (W_TARGET_CAVEAT); without a control plane, tls is left out (W_TARGET_DROPPED)",
+    ),
   },
   component: {
     image: used("`image`"),
@@ -111,6 +116,12 @@ export const dockerCompose: Generator = {
     },
   ],
   prefix: "the project `name` is `<prefix>-<name>`, and compose names every container, network and volume after the project",
+  declinedOptions: {
+    "network-policies": {
+      why: "Compose has no ingress rules: every service on a network reaches every other, and flowctl puts all of them on one network",
+      hint: "for isolation per edge, give each input its own network joined only by its two ends (flowctl does not write them), or use -t kubernetes",
+    },
+  },
   generate,
 };
 
@@ -141,14 +152,16 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const services: Record<string, unknown> = {};
   const volumes = new Set<string>();
   const configs: Record<string, { content: string }> = {};
+  const secrets: Record<string, { file: string }> = {};
+  diagnostics.push(...tlsCaveats(ir.controlPlane, "docker-compose"));
   const comments: YamlComments = { top: [...header(ir), ...(ir.description === undefined ? [] : ["", ...commentLines(ir.description)])], above: [] };
   if (ir.controlPlane.enabled) {
-    services[CONTROL_PLANE_SERVICE] = controlPlaneService(ir, options);
+    services[CONTROL_PLANE_SERVICE] = controlPlaneService(ir, options, secrets);
     volumes.add(ir.controlPlane.storage);
     diagnostics.push(...flagsReplacedByCommand(ir.controlPlane, "docker-compose"));
   }
   for (const c of ir.components) {
-    const unit = atPlace(c.origin, () => componentService(c, ctx));
+    const unit = atPlace(c.origin, () => componentService(c, ctx, secrets));
     if (!unit) continue;
     const name = ctx.names.get(c.id)!;
     services[name] = unit.service;
@@ -162,6 +175,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const file: Record<string, unknown> = { name: projectName(prefixed(ir, ir.name)), services, networks: { [NETWORK]: {} } };
   if (volumes.size) file.volumes = Object.fromEntries([...volumes].sort().map((v) => [v, {}]));
   if (Object.keys(configs).length) file.configs = configs;
+  if (Object.keys(secrets).length) file.secrets = sortKeys(secrets);
   return { files: [{ path: "docker-compose.yaml", content: toYaml(file, comments) }], diagnostics };
 }
 
@@ -176,10 +190,17 @@ function header(ir: PipelineIR): string[] {
     lines.push("Secrets: set these in the environment of docker compose up (or in a .env file beside this file):");
     for (const s of secrets) lines.push(`  ${s.variable}  (secret ${s.secret}, key ${s.key})`);
   }
+  const tls = activeTls(ir.controlPlane);
+  if (tls) {
+    lines.push(
+      `TLS (mode ${tls.mode}): the files of flowctl tls certs are read from ${tlsFolder(tls)} (relative to the project`,
+      `  directory) and mounted at ${TLS_MOUNT}; the control plane's HTTP API answers HTTPS.`,
+    );
+  }
   return lines;
 }
 
-function controlPlaneService(ir: PipelineIR, options: GeneratorOptions): Record<string, unknown> {
+function controlPlaneService(ir: PipelineIR, options: GeneratorOptions, secrets: Record<string, { file: string }>): Record<string, unknown> {
   const cp = ir.controlPlane;
   const flowctl = runsFlowctlImage(cp);
   const hostPort = Number(options["control-plane-http-port"]);
@@ -188,9 +209,11 @@ function controlPlaneService(ir: PipelineIR, options: GeneratorOptions): Record<
   return compact({
     image: cp.image,
     command: controlPlaneCommand(cp),
+    environment: cp.tls && controlPlaneTlsEnv(),
     // Loopback only: its API has no authentication, and a port Docker picks never clashes with another pipeline's.
     ports: flowctl ? [`127.0.0.1:${hostPort || ""}:${CONTROL_PLANE_HTTP_PORT}`] : undefined,
     volumes: [`${cp.storage}:${CONTROL_PLANE_DATA}`],
+    secrets: cp.tls && tlsMounts(cp.tls, "control-plane", CONTROL_PLANE_SERVICE, secrets),
     // The test is the image's own (its `health` command): compose sets only when it runs.
     healthcheck: flowctl
       ? compact({
@@ -221,8 +244,13 @@ function readyService(ir: PipelineIR, c: ComponentIR, name: string): Record<stri
 }
 
 /** A component's service and the named volumes it uses; nothing when compose cannot run it. */
-function componentService(c: ComponentIR, ctx: Context): { service: Record<string, unknown>; volumes: string[] } | undefined {
+function componentService(
+  c: ComponentIR,
+  ctx: Context,
+  secrets: Record<string, { file: string }>,
+): { service: Record<string, unknown>; volumes: string[] } | undefined {
   const { ir, names, byId, diagnostics } = ctx;
+  const tls = activeTls(ir.controlPlane);
   const unsupported = commandOnly(c, "docker compose", "-t local or -t nomad");
   if (unsupported) {
     diagnostics.push(unsupported);
@@ -271,6 +299,7 @@ function componentService(c: ComponentIR, ctx: Context): { service: Record<strin
       // Host paths keep `$VAR`: compose expands them, as users of compose expect.
       volumes: c.volumes.map((v) => `${v.hostPath ?? v.name}:${v.mountPath}${v.readonly ? ":ro" : ""}`),
       configs: c.files.map((f, n) => ({ source: `${names.get(c.id)}-file-${n + 1}`, target: f.path })),
+      secrets: tls && tlsMounts(tls, c, names.get(c.id)!, secrets),
       depends_on: dependsOn,
       deploy: deploy(c),
       labels: labels(ir, { "com.flowctl.component": c.id, "com.flowctl.kind": c.kind }),
@@ -278,6 +307,31 @@ function componentService(c: ComponentIR, ctx: Context): { service: Record<strin
       restart: c.restartPolicy ?? "unless-stopped",
     }),
   };
+}
+
+/** Where compose reads the tls dir: FLOWCTL_TLS_DIR, else the pipeline's `dir` (relative paths start at the project directory). */
+function tlsFolder(tls: TlsIR): string {
+  const dir = tls.dir.replace(/\/+$/, "");
+  return `\${FLOWCTL_TLS_DIR:-${dir === "." || dir.startsWith("./") ? dir : `./${dir}`}}`;
+}
+
+/**
+ * An owner's TLS files as compose secrets (declared at the top level, the CA
+ * once), mounted at the fixed paths: compose reads the files itself, so no
+ * key is ever in this file.
+ */
+function tlsMounts(
+  tls: TlsIR,
+  owner: "control-plane" | ComponentIR,
+  service: string,
+  secrets: Record<string, { file: string }>,
+): { source: string; target: string }[] {
+  const sources = tlsSources(owner);
+  return tlsRoles(tls, owner).map((role) => {
+    const name = role === "ca" ? "flowctl-tls-ca" : `${service}-tls-${role}`;
+    secrets[name] = { file: `${tlsFolder(tls)}/${escape(sources[role])}` };
+    return { source: name, target: `${TLS_MOUNT}/${TLS_MOUNT_FILES[role]}` };
+  });
 }
 
 function deploy(c: ComponentIR): Record<string, unknown> | undefined {

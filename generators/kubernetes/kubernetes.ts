@@ -6,7 +6,7 @@
  */
 import { atPlace, diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
 import { dnsLabel } from "../../compiler/format.ts";
-import type { ComponentIR, HealthIR, PipelineIR, PortIR, ResourceListIR, VolumeIR } from "../../compiler/ir.ts";
+import type { ComponentIR, HealthIR, PipelineIR, PortIR, ResourceListIR, TlsIR, VolumeIR } from "../../compiler/ir.ts";
 import { sortKeys } from "../../compiler/source.ts";
 import type { Generator, GeneratorOptions, GeneratorResult, OutputFile } from "../generator.ts";
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
@@ -26,7 +26,19 @@ import { listeners } from "../shared/listeners.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { prefixed } from "../shared/prefix.ts";
+import {
+  activeTls,
+  commandLines,
+  controlPlaneTlsEnv,
+  inTlsDir,
+  TLS_MOUNT_FILES,
+  TLS_MOUNT,
+  tlsCaveats,
+  tlsRoles,
+  tlsSources,
+} from "../shared/tls.ts";
 import { wiredEnv } from "../shared/wiring.ts";
+import { networkPolicies } from "./network_policy.ts";
 import { toYaml } from "../shared/yaml_output.ts";
 
 const fidelity: Fidelity = {
@@ -46,6 +58,10 @@ const fidelity: Fidelity = {
     heartbeatInterval: used("every component's `FLOWCTL_HEARTBEAT_INTERVAL`"),
     heartbeatTTL: partly("its `--heartbeat-ttl`", "a `command` of your own replaces the flags (W_TARGET_DROPPED)"),
     storage: used("the PersistentVolumeClaim mounted at /var/lib/flowctl"),
+    tls: partly(
+      "a Secret per pod (`<name>-tls`, `flowctl-control-plane-tls`; keys ca.pem, cert.pem, key.pem, a component's own pair in mode mutual only) mounted read-only at /etc/flowctl/tls, with the `kubectl create secret` commands in the Deployments' header comments; the control plane's `--tls-*` flags, `FLOWCTL_TLS_CA` and its readiness probe on HTTPS; every component's `FLOWCTL_TLS_*`",
+      "a control-plane `command` of your own gets the files but no flags (W_TARGET_CAVEAT); without a control plane, tls is left out (W_TARGET_DROPPED)",
+    ),
   },
   component: {
     image: partly("container `image`", "a component with only a command is E_TARGET_UNSUPPORTED"),
@@ -88,6 +104,8 @@ export const kubernetes: Generator = {
     { name: "volume-size", type: "quantity", description: "storage request of each PersistentVolumeClaim", default: "1Gi" },
     { name: "storage-class", type: "dns-subdomain", description: "storageClassName of each claim (default: the cluster's default)" },
     { name: "cluster-domain", type: "dns-subdomain", description: "the cluster's DNS domain, in Service addresses", default: "cluster.local" },
+    // Off by default: policies shut out every client the pipeline's graph does not show.
+    { name: "network-policies", type: "boolean", description: "also emit NetworkPolicies: each component admits only its consumers, the control plane only the components", default: false },
   ],
   fidelity,
   prefix: "every object but the Namespace is `<prefix>-<name>` (Service addresses too), and the `instance` label `<prefix>-<pipeline>`",
@@ -105,7 +123,7 @@ const LABEL = {
   managedBy: "app.kubernetes.io/managed-by",
 } as const;
 /** File prefixes: the order `kubectl apply -f DIR` creates objects in (file names sort). */
-const ORDER: Record<string, string> = { Namespace: "01", PersistentVolumeClaim: "02", ConfigMap: "02", Service: "03", Deployment: "04" };
+const ORDER: Record<string, string> = { Namespace: "01", PersistentVolumeClaim: "02", ConfigMap: "02", Service: "03", NetworkPolicy: "03", Deployment: "04" };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -190,11 +208,13 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   if (namespace !== "default" && options["create-namespace"] === true) {
     objects.push({ apiVersion: "v1", kind: "Namespace", metadata: compact({ name: namespace, labels: pipelineLabels }) as K8sObject["metadata"] });
   }
+  diagnostics.push(...tlsCaveats(ir.controlPlane, "kubernetes"));
   if (ir.controlPlane.enabled) {
     objects.push(...controlPlaneObjects(ctx));
     diagnostics.push(...flagsReplacedByCommand(ir.controlPlane, "kubernetes"));
   }
   for (const c of ir.components) objects.push(...atPlace(c.origin, () => componentObjects(c, ctx)));
+  if (options["network-policies"] === true) objects.push(...networkPolicies(ctx));
 
   for (const [name, { volume, users }] of claims) {
     const replicas = users.reduce((n, u) => n + (u.replicas ?? 1), 0);
@@ -223,9 +243,10 @@ function controlPlaneObjects(ctx: Context): K8sObject[] {
   // flowctl's image also serves HTTP (/health, /api/services): probed there, and reachable through the Service.
   const http = runsFlowctlImage(cp);
   const ports: ServicePort[] = [{ name: "grpc", port: cp.port, protocol: "TCP" }, ...(http ? [{ name: "http", port: CONTROL_PLANE_HTTP_PORT, protocol: "TCP" as const }] : [])];
+  const tls = cp.tls && tlsVolume(ctx, cp.tls, "control-plane", `${name}-tls`);
   return [
     service(ctx.meta(name, labels), ctx.selectorFor(name), ports),
-    deployment(ctx.meta(name, labels), ctx.selectorFor(name), 1, {
+    { ...deployment(ctx.meta(name, labels), ctx.selectorFor(name), 1, {
       // One writer for the registry file: never two pods at once on the claim.
       strategy: { type: "Recreate" },
       container: {
@@ -233,14 +254,18 @@ function controlPlaneObjects(ctx: Context): K8sObject[] {
         image: cp.image,
         args: controlPlaneCommand(cp).map(literal),
         ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
+        env: cp.tls && Object.entries(controlPlaneTlsEnv()).map(([k, v]) => ({ name: k, value: v })),
+        // With TLS its HTTP port answers HTTPS; the kubelet does not check the certificate.
         readinessProbe: http
-          ? { httpGet: { path: "/health", port: "http" }, periodSeconds: cp.probe.intervalSeconds }
+          ? { httpGet: compact({ path: "/health", port: "http", scheme: cp.tls && "HTTPS" }), periodSeconds: cp.probe.intervalSeconds }
           : { tcpSocket: { port: cp.port }, periodSeconds: cp.probe.intervalSeconds },
-        volumeMounts: [{ name: "data", mountPath: CONTROL_PLANE_DATA }],
+        volumeMounts: [{ name: "data", mountPath: CONTROL_PLANE_DATA }, ...(tls ? [tls.mount] : [])],
       },
-      volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }],
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }, ...(tls ? [tls.volume] : [])],
     }),
-  ];
+    // Every Secret the pipeline needs, said once where the control plane is.
+    comment: cp.tls && tlsInstructions(ctx, cp.tls),
+  }];
 }
 
 function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
@@ -277,6 +302,12 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
   }
 
   const mounts = podVolumes(c, ctx);
+  const tls = activeTls(ir.controlPlane);
+  const tlsSecret = tls && tlsVolume(ctx, tls, c, `${name}-tls`);
+  if (tlsSecret) {
+    mounts.volumes.push(tlsSecret.volume);
+    mounts.mounts.push(tlsSecret.mount);
+  }
   // Files: one ConfigMap per component, each file a key mounted at its path; a digest of the files in the pod's
   // annotations changes with them, so the pods roll when a file changes.
   let annotations = ctx.annotations;
@@ -313,9 +344,42 @@ function componentObjects(c: ComponentIR, ctx: Context): K8sObject[] {
       },
       volumes: mounts.volumes,
     }),
-    comment,
+    comment: tlsSecret ? [...(comment ?? []), ...(comment ? [""] : []), ...tlsSecret.instructions] : comment,
   });
   return objects;
+}
+
+/**
+ * A pod's TLS files: the Secret `secret`, its keys (ca.pem, cert.pem, key.pem)
+ * mounted read-only at /etc/flowctl/tls. flowctl writes no Secret, so no key
+ * is in a manifest; `instructions` say how to make it from the tls dir.
+ */
+function tlsVolume(ctx: Context, tls: TlsIR, owner: "control-plane" | ComponentIR, secret: string) {
+  const roles = tlsRoles(tls, owner);
+  const sources = tlsSources(owner);
+  const command = commandLines(
+    ["kubectl", "create", "secret", "generic", secret, "--namespace", ctx.namespace],
+    roles.map((role) => `--from-file=${TLS_MOUNT_FILES[role]}=${inTlsDir(tls, sources[role])}`),
+  ).map((line) => `  ${line}`);
+  return {
+    volume: { name: "flowctl-tls", secret: { secretName: secret, items: roles.map((role) => ({ key: TLS_MOUNT_FILES[role], path: TLS_MOUNT_FILES[role] })) } },
+    mount: { name: "flowctl-tls", mountPath: TLS_MOUNT, readOnly: true },
+    command,
+    instructions: [`TLS: this pod reads Secret ${secret}; make it from the pipeline's folder with`, ...command],
+  };
+}
+
+/** The control plane's file says how to make every Secret the pipeline needs, from the files of flowctl tls certs. */
+function tlsInstructions(ctx: Context, tls: TlsIR): string[] {
+  const owners = [
+    tlsVolume(ctx, tls, "control-plane", `${ctx.controlPlane}-tls`),
+    ...ctx.ir.components.filter((c) => c.image && ctx.names.has(c.id)).map((c) => tlsVolume(ctx, tls, c, `${ctx.names.get(c.id)}-tls`)),
+  ];
+  return [
+    `TLS (mode ${tls.mode}): every pod mounts a Secret at ${TLS_MOUNT}. Make them from the pipeline's folder,`,
+    `with the files of flowctl tls certs (flowctl writes no Secret, so no key is in these files):`,
+    ...owners.flatMap((o) => o.command),
+  ];
 }
 
 /**

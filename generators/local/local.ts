@@ -16,15 +16,17 @@ import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
 import { resolveOptions } from "../generator.ts";
 import { commentLines } from "../shared/comments.ts";
-import { CONTROL_PLANE_NAME, isBundledControlPlane, isBundledImage, reservedNames } from "../shared/control_plane.ts";
+import { CONTROL_PLANE_NAME, controlPlaneCommand, isBundledControlPlane, isBundledImage, reservedNames } from "../shared/control_plane.ts";
 import { listeners } from "../shared/listeners.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { prefixed } from "../shared/prefix.ts";
 import { secretVariables } from "../shared/secrets.ts";
+import { activeTls, controlPlaneTlsEnv, tlsCaveats, tlsSources } from "../shared/tls.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
 import { LOCAL_RUNTIME } from "./local_runtime.ts";
 import { shellPath, shellWord } from "./shell_words.ts";
+import { controlPlaneTlsWords, tlsBinds, tlsCheckLines, tlsEnvWord } from "./local_tls.ts";
 
 const HOST = "127.0.0.1";
 
@@ -47,6 +49,10 @@ const fidelity: Fidelity = {
     storage: dropped(
       "run.sh keeps the control plane's store in FLOWCTL_STATE_DIR (default: .flowctl beside it), not in a named volume",
       "set FLOWCTL_STATE_DIR when you run it",
+    ),
+    tls: partly(
+      "the files stay in `$FLOWCTL_TLS_DIR` (default: `<dir>` beside run.sh; `flowctl run` sets it to `<dir>` beside the pipeline file), which run.sh checks before it starts anything (each file readable, each key open to its owner only, as ssh does); the control plane's `--tls-*` flags point there, as do the `FLOWCTL_TLS_*` of processes; containers get the files bound at /etc/flowctl/tls; run.sh waits for the control plane's TCP port, since bash cannot speak TLS",
+      "a control-plane `command` of your own gets no flags (W_TARGET_CAVEAT); without a control plane, tls is left out (W_TARGET_DROPPED)",
     ),
   },
   component: {
@@ -112,6 +118,12 @@ export const local: Generator = {
   ],
   fidelity,
   prefix: "containers are `flowctl-<prefix>-<name>-<component>` and docker volumes `<prefix>-<name>_<volume>`",
+  declinedOptions: {
+    "network-policies": {
+      why: "run.sh runs every component on this machine's network, where any process reaches any port",
+      hint: "use -t kubernetes for ingress rules",
+    },
+  },
   generate,
 };
 
@@ -168,6 +180,8 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
   const pipeline = safeName(prefixed(ir, ir.name));
   diagnostics.push(...portClashes(running(ir), cp.enabled ? [cp.port, ...(plan.bundled ? [plan.httpPort] : [])] : []));
   if (cp.enabled) diagnostics.push(...flagsReplacedByCommand(cp, "local"));
+  diagnostics.push(...tlsCaveats(cp, "local"));
+  const tls = activeTls(cp);
 
   const lines: string[] = [
     "#!/usr/bin/env bash",
@@ -183,6 +197,7 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     `#   FLOWCTL_CONTROL_PLANE  "external": do not start one, use the one at ${HOST}:${cp.port}`,
     "#   FLOWCTL_LOG_DIR        where <component>.log files go (default: logs beside this script)",
     "#   FLOWCTL_STATE_DIR      the control plane's store (default: .flowctl beside this script)",
+    ...(tls ? [`#   FLOWCTL_TLS_DIR        the files of flowctl tls certs (default: ${tls.dir} beside this script)`] : []),
     "# Components with an image run with docker run --network host: they need a Docker engine.",
     "set -uo pipefail",
     'here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]:-$0}")" && pwd) || exit 1',
@@ -194,6 +209,8 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
     "",
   ];
   lines.push(...secretCheck(ir));
+  // Only the control plane's files that run.sh hands it: a command of your own for this machine's flowctl gets none.
+  if (tls) lines.push(...tlsCheckLines(tls, running(ir), !(isBundledImage(cp) && cp.command)));
   if (ir.components.some((c) => c.files.length)) {
     lines.push(
       "# The components' files, written when run.sh starts (an absolute folder: docker binds need one).",
@@ -214,22 +231,27 @@ function generate(ir: PipelineIR, given: GeneratorOptions): GeneratorResult {
 
 function controlPlaneLines(ir: PipelineIR, plan: LocalControlPlane, prefix: string): string[] {
   const cp = ir.controlPlane;
+  const tls = activeTls(cp);
+  // With TLS another image gets flowctl's command with its flags (as the other targets give it), unless it has its own.
   const args = plan.bundled
     ? ["controlplane", "--address", HOST, "--port", String(cp.port), "--http-port", String(plan.httpPort), "--heartbeat-ttl", cp.heartbeatTTL]
-      .map(shellWord).join(" ") + ' --db "$state_dir/registry.db"'
-    : (cp.command ?? []).map(shellWord).join(" ");
+      .map(shellWord).join(" ") + ' --db "$state_dir/registry.db"' + (tls ? ` ${controlPlaneTlsWords(tls)}` : "")
+    : (cp.command ?? (tls ? controlPlaneCommand(cp) : [])).map(shellWord).join(" ");
   const container = shellWord(prefix + CONTROL_PLANE_NAME);
+  const tlsDocker = tls
+    ? [...tlsBinds(tls, "control-plane"), ...Object.entries(controlPlaneTlsEnv()).flatMap(([k, v]) => ["-e", shellWord(`${k}=${v}`)])].join(" ") + " "
+    : "";
   // The default image is flowctl itself: this machine's flowctl runs it. Another image runs with docker.
   return [
     `# The control plane: gRPC on ${HOST}:${cp.port}${plan.bundled ? `, HTTP on ${HOST}:${plan.httpPort}` : ""}.`,
     "if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then",
     isBundledImage(cp)
       ? `  start ${CONTROL_PLANE_NAME} always "\${FLOWCTL:-flowctl}" ${args}`
-      : `  start_container ${CONTROL_PLANE_NAME} always ${container} docker run --rm --network host --name ${container} ${
+      : `  start_container ${CONTROL_PLANE_NAME} always ${container} docker run --rm --network host --name ${container} ${tlsDocker}${
         shellWord(cp.image)
       }${args ? ` ${args}` : ""}`,
-    // The bundled one answers /health; another one at least accepts connections.
-    `  await_healthy ${CONTROL_PLANE_NAME} ${plan.bundled ? `${plan.httpPort} /health` : `${cp.port} ''`}`,
+    // The bundled one answers /health; another one, or one on TLS (which bash cannot speak), at least accepts connections.
+    `  await_healthy ${CONTROL_PLANE_NAME} ${plan.bundled && !tls ? `${plan.httpPort} /health` : `${cp.port} ''`}`,
     "fi",
   ];
 }
@@ -238,10 +260,13 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
   const { ir, names, diagnostics } = ctx;
   const name = names.get(c.id)!;
   if (c.replicas === 0) return [`# ${c.kind} ${shellComment(c.id)} has replicas: 0 and is not started.`, ""];
+  const tls = activeTls(ir.controlPlane);
   const wired = wiredEnv(ir, c, {
     target: "local",
     controlPlaneAddress: `${HOST}:${ir.controlPlane.port}`,
     componentAddress: (_u, port) => `${HOST}:${port}`,
+    // A process reads its files in the tls dir (made absolute by tlsEnvWord); a container where every container does.
+    ...(!c.image && { tlsPaths: tlsSources(c) }),
   });
   diagnostics.push(...wired.diagnostics, ...caveats(c));
   const problem = unpassable(c, wired.env);
@@ -260,7 +285,7 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
   const secrets = Object.entries(c.secrets).map(([k, ref]) => `"${k}=\${${ref.variable}}"`);
   // Files are written under $files_dir/<name> when run.sh starts: a process is told where, a container gets each at its path.
   const filesEnv = c.files.length && !c.image ? [`"FLOWCTL_FILES_DIR=$files_dir/${name}"`] : [];
-  const env = [...Object.entries(wired.env).map(([k, v]) => shellWord(`${k}=${v}`)), ...secrets, ...filesEnv];
+  const env = [...Object.entries(wired.env).map(([k, v]) => tlsEnvWord(k, v, !c.image && tls !== undefined) ?? shellWord(`${k}=${v}`)), ...secrets, ...filesEnv];
   const lines = [
     `# ${c.kind} ${shellComment(c.id)}${c.image ? ` (image ${shellComment(c.image)})` : ""}`,
     ...(c.description === undefined ? [] : comment(c.description)),
@@ -281,6 +306,7 @@ function componentLines(c: ComponentIR, ctx: Context): string[] {
       ...[...Object.keys(wired.env), ...Object.keys(c.secrets)].flatMap((k) => ["-e", shellWord(k)]),
       ...c.volumes.flatMap((v) => ["-v", volumeWord(ctx.pipeline, v)]),
       ...c.files.flatMap((f) => ["-v", `"$files_dir/${name}"${shellWord(`${f.path}:${f.path}:ro`)}`]),
+      ...(tls ? tlsBinds(tls, c) : []),
       ...(c.command?.length ? ["--entrypoint", shellWord(c.command[0])] : []),
       shellWord(c.image),
       ...[...(c.command?.slice(1) ?? []), ...c.args].map(shellWord),

@@ -11,7 +11,7 @@ import type { ComponentIR, PipelineIR, ResourcesIR } from "../../compiler/ir.ts"
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import { commentLines } from "../shared/comments.ts";
-import { CONTROL_PLANE_NAME, controlPlaneCommand, reservedNames } from "../shared/control_plane.ts";
+import { CONTROL_PLANE_HTTP_PORT, CONTROL_PLANE_NAME, controlPlaneCommand, reservedNames, runsFlowctlImage } from "../shared/control_plane.ts";
 import { valuesOf } from "../shared/entries.ts";
 import { assignNames } from "../shared/naming.ts";
 import { hostPathProblem } from "../shared/host_paths.ts";
@@ -19,6 +19,7 @@ import { listeners } from "../shared/listeners.ts";
 import { prefixed } from "../shared/prefix.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { cpuCores, memoryBytes } from "../shared/quantity.ts";
+import { activeTls, controlPlaneTlsEnv, TLS_MOUNT, tlsCaveats, tlsPaths } from "../shared/tls.ts";
 import { wiredEnv } from "../shared/wiring.ts";
 import { compact } from "../shared/compact.ts";
 import {
@@ -32,6 +33,7 @@ import {
   type NomadService,
   type NomadTask,
 } from "./nomad_job.ts";
+import { NOMAD_TLS_DIR, nomadTls } from "./nomad_tls.ts";
 
 const fidelity: Fidelity = {
   pipeline: {
@@ -52,6 +54,10 @@ const fidelity: Fidelity = {
     storage: dropped(
       "the registry lives in the allocation directory (/alloc/data) on a sticky, migrating ephemeral disk, which has no volume name",
       "remove storage; Nomad keeps the registry across job updates without it",
+    ),
+    tls: partly(
+      "a `template` per file into `secrets/flowctl-tls/`, read when the task starts from the task's own Nomad Variable `nomad/jobs/<job>/<group>/<task>` (items `ca`, `cert`, `key`; the jobspec's header has the `nomad var put` commands), or with `--secrets-from vault` from Vault's KV v2 `secret/data/flowctl-tls/<job>/<group>`; docker binds the folder read-only at /etc/flowctl/tls; the control plane's `--tls-*` flags, `FLOWCTL_TLS_CA` and, with flowctl's image, an `http` check with `protocol = \"https\"` and `tls_skip_verify`; every component's `FLOWCTL_TLS_*`",
+      "an `exec` or `raw_exec` task is pointed at `secrets/flowctl-tls/` in its task directory (W_TARGET_CAVEAT); a control-plane `command` of your own gets the files but no flags (W_TARGET_CAVEAT); without a control plane, tls is left out (W_TARGET_DROPPED)",
     ),
   },
   component: {
@@ -126,6 +132,12 @@ export const nomad: Generator = {
   ],
   fidelity,
   prefix: "the job is `<prefix>-<name>` (its file name too), so every service it registers starts with it; host volumes are asked for as `<prefix>-<volume>`",
+  declinedOptions: {
+    "network-policies": {
+      why: "a Nomad job cannot say which allocations may connect to which",
+      hint: "run the services in Consul's service mesh (Connect) with intentions that allow each consumer to its inputs and deny the rest (flowctl writes neither), or use -t kubernetes",
+    },
+  },
   generate,
 };
 
@@ -141,6 +153,10 @@ const MIN_MEMORY_MB = 10;
 /** What the per-component unit needs of the whole job. */
 interface Context {
   ir: PipelineIR;
+  /** The job's namespace, for the commands in its header. */
+  namespace?: string;
+  /** The commands that store each task's TLS files, for the header. */
+  tlsCommands: string[];
   /** The job's id: its Nomad Variable `nomad/jobs/<job>` holds the secrets. */
   jobId: string;
   secretsFrom: "nomad" | "vault";
@@ -169,8 +185,11 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   // Addresses are placeholders first: marker, service name, marker. The
   // template then turns each into a service lookup. The marker is a character
   // no user string holds, so a placeholder can never be forged by input.
+  const namespace = (options.namespace as string | undefined) ?? ir.namespace;
   const ctx: Context = {
     ir,
+    namespace,
+    tlsCommands: [],
     jobId,
     secretsFrom: options["secrets-from"] as "nomad" | "vault",
     groups: groups.names,
@@ -187,7 +206,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
     id: jobId,
     datacenters: String(options.datacenters).split(",").map((d) => d.trim()).filter(Boolean),
     region: options.region as string | undefined,
-    namespace: (options.namespace as string | undefined) ?? ir.namespace,
+    namespace,
     meta: { ...valuesOf(ir.labels), ...valuesOf(ir.annotations) },
     groups: [],
   };
@@ -198,6 +217,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
         `label ${key} and the annotation of the same name both become Nomad meta ${key}; the annotation's value is used`, "rename one of them"));
     }
   }
+  diagnostics.push(...tlsCaveats(ir.controlPlane, "nomad"));
   if (ir.controlPlane.enabled) {
     job.groups.push(controlPlaneGroup(ctx));
     diagnostics.push(...flagsReplacedByCommand(ir.controlPlane, "nomad"));
@@ -207,6 +227,7 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
   const header = [
     `Generated by flowctl from pipeline ${JSON.stringify(ir.name)}; regenerate rather than edit.`,
     `Run: nomad job run ${jobId}.nomad.hcl`,
+    ...tlsHeader(ctx),
     ...(ir.description === undefined ? [] : ["", ...commentLines(ir.description)]),
   ];
   const files = [{ path: `${jobId}.nomad.hcl`, content: jobToHcl(job, header.join("\n")) }];
@@ -216,15 +237,23 @@ function generate(ir: PipelineIR, options: GeneratorOptions): GeneratorResult {
 
 function controlPlaneGroup(ctx: Context): NomadGroup {
   const cp = ctx.ir.controlPlane;
+  const timing = { interval: `${cp.probe.intervalSeconds}s`, timeout: `${cp.probe.timeoutSeconds}s` };
+  const tls = cp.tls && taskTls(ctx, "control-plane", CONTROL_PLANE_NAME, "control-plane");
+  // With TLS, flowctl's image is checked on its HTTPS /health: the check runs outside the pipeline's trust.
+  const https = cp.tls !== undefined && runsFlowctlImage(cp);
   return {
     name: CONTROL_PLANE_NAME,
     count: 1,
-    ports: [{ label: "grpc", to: cp.port }],
+    ports: [{ label: "grpc", to: cp.port }, ...(https ? [{ label: "http", to: CONTROL_PLANE_HTTP_PORT }] : [])],
     services: [{
       name: ctx.serviceName(CONTROL_PLANE_NAME),
       port: "grpc",
       provider: ctx.provider,
-      checks: [{ type: "tcp", port: "grpc", interval: `${cp.probe.intervalSeconds}s`, timeout: `${cp.probe.timeoutSeconds}s` }],
+      checks: [
+        https
+          ? { type: "http", path: "/health", protocol: "https", tlsSkipVerify: true, port: "http", ...timing }
+          : { type: "tcp", port: "grpc", ...timing },
+      ],
     }],
     restart: RESTART,
     reschedule: RESCHEDULE,
@@ -234,23 +263,55 @@ function controlPlaneGroup(ctx: Context): NomadGroup {
     tasks: [{
       name: "control-plane",
       driver: "docker",
-      config: { image: cp.image, args: controlPlaneCommand(cp, "/alloc/data"), ports: ["grpc"] },
-      env: {},
-      templates: [],
+      config: compact({
+        image: cp.image,
+        args: controlPlaneCommand(cp, "/alloc/data"),
+        ports: ["grpc", ...(https ? ["http"] : [])],
+        mount: tls && [tls.mount],
+      }) as NomadTask["config"],
+      env: cp.tls ? controlPlaneTlsEnv() : {},
+      templates: tls?.templates ?? [],
+      ...(tls && ctx.secretsFrom === "vault" && { vault: true }),
       volumeMounts: [],
     }],
   };
+}
+
+/** A task's TLS templates and mount, its command noted for the header. */
+function taskTls(ctx: Context, owner: "control-plane" | ComponentIR, group: string, task: string) {
+  const tls = nomadTls(ctx.ir.controlPlane.tls!, owner, { job: ctx.jobId, group, task, namespace: ctx.namespace, secretsFrom: ctx.secretsFrom });
+  ctx.tlsCommands.push(...tls.command.map((line) => `  ${line}`));
+  return tls;
+}
+
+function tlsHeader(ctx: Context): string[] {
+  const tls = activeTls(ctx.ir.controlPlane);
+  if (!tls) return [];
+  const from = ctx.secretsFrom === "vault" ? "Vault's KV v2, secret/data/flowctl-tls/<job>/<group>" : "its own Nomad Variable";
+  return [
+    `TLS (mode ${tls.mode}): each task reads its files of flowctl tls certs into ${NOMAD_TLS_DIR}, which docker`,
+    `binds at ${TLS_MOUNT}, from ${from}. Store them there first, from the pipeline's folder:`,
+    ...ctx.tlsCommands,
+  ];
 }
 
 function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
   const { ir, groups, marker, diagnostics } = ctx;
   const name = groups.get(c.id)!;
   const driver = c.image ? "docker" : ctx.commandDriver;
+  const tls = activeTls(ir.controlPlane) && taskTls(ctx, c, name, name);
   const wired = wiredEnv(ir, c, {
     target: "nomad",
     controlPlaneAddress: `${marker}${ctx.serviceName(CONTROL_PLANE_NAME)}${marker}`,
     componentAddress: (u) => `${marker}${ctx.serviceName(groups.get(u.id)!)}${marker}`,
+    // exec and raw_exec start in the task directory, where the files are; docker sees them where every container does.
+    ...(driver !== "docker" && { tlsPaths: tlsPaths(NOMAD_TLS_DIR) }),
   });
+  if (tls && driver !== "docker") {
+    diagnostics.push(diagnostic("W_TARGET_CAVEAT", c.origins.command ?? c.origin,
+      `the TLS files of "${c.id}" are in its task directory, at ${NOMAD_TLS_DIR}/, not at ${TLS_MOUNT}: ${driver} tasks see no other place`,
+      "its FLOWCTL_TLS_* env points there (relative to the task directory); or give the component an image"));
+  }
   diagnostics.push(...wired.diagnostics);
   const env: Record<string, string> = {};
   const templated: string[] = [];
@@ -315,7 +376,7 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
         entrypoint: c.command,
         args: c.args,
         ports: ports.labels,
-        mount: [...(volumes.binds ?? []), ...fileBinds],
+        mount: [...(volumes.binds ?? []), ...fileBinds, ...(tls ? [tls.mount] : [])],
       }) as NomadTask["config"]
       : compact({ command: c.command![0], args: [...c.command!.slice(1), ...c.args] }) as NomadTask["config"],
     env,
@@ -338,8 +399,9 @@ function componentGroup(c: ComponentIR, ctx: Context): NomadGroup {
         }]
         : []),
       ...fileTemplates,
+      ...(tls ? tls.templates : []),
     ],
-    ...(ctx.secretsFrom === "vault" && Object.keys(c.secrets).length ? { vault: true } : {}),
+    ...(ctx.secretsFrom === "vault" && (Object.keys(c.secrets).length || tls) ? { vault: true } : {}),
     resources: resources(c, ctx.mhzPerCore, diagnostics),
     volumeMounts: volumes.mounts,
   };

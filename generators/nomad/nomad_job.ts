@@ -27,6 +27,10 @@ export interface NomadPort {
 export interface NomadCheck {
   type: "http" | "tcp";
   path?: string;
+  /** `https` for an HTTP check of a TLS port. */
+  protocol?: "https";
+  /** The check runs outside the pipeline's trust: it cannot verify the certificate. */
+  tlsSkipVerify?: boolean;
   port: string;
   interval: string;
   timeout: string;
@@ -128,6 +132,8 @@ function groupHcl(g: NomadGroup) {
           block("check", [], [
             ...attr("type", c.type),
             ...attr("path", c.path),
+            ...attr("protocol", c.protocol),
+            ...attr("tls_skip_verify", c.tlsSkipVerify),
             ...attr("port", c.port),
             ...attr("interval", c.interval),
             ...attr("timeout", c.timeout),
@@ -227,7 +233,15 @@ export function jobToApiJson(job: NomadJob): string {
               PortLabel: s.port,
               Provider: s.provider,
               Checks: s.checks.map((c) =>
-                compact({ Type: c.type, Path: c.path, PortLabel: c.port, Interval: nanos(c.interval), Timeout: nanos(c.timeout) })
+                compact({
+                  Type: c.type,
+                  Path: c.path,
+                  Protocol: c.protocol,
+                  TLSSkipVerify: c.tlsSkipVerify,
+                  PortLabel: c.port,
+                  Interval: nanos(c.interval),
+                  Timeout: nanos(c.timeout),
+                })
               ),
             })
           ),

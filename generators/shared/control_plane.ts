@@ -5,6 +5,7 @@
  */
 import { CONTROL_PLANE_DEFAULTS } from "../../compiler/format.ts";
 import type { ControlPlaneIR, PipelineIR } from "../../compiler/ir.ts";
+import { controlPlaneTlsFlags } from "./tls.ts";
 
 /** The service, Deployment or group name of the control plane. */
 export const CONTROL_PLANE_NAME = "flowctl-control-plane";
@@ -29,7 +30,7 @@ export function helperImage(cp: ControlPlaneIR): string {
   return runsFlowctlImage(cp) ? cp.image : CONTROL_PLANE_DEFAULTS.image;
 }
 
-/** The command that starts it: the user's (e.g. the Go image's `flowctl server`), else the bundled one's flags. */
+/** The command that starts it: the user's (e.g. the Go image's `flowctl server`), else the bundled one's flags (TLS ones too). */
 export function controlPlaneCommand(cp: ControlPlaneIR, dataDir = CONTROL_PLANE_DATA): string[] {
   return cp.command ?? [
     "controlplane",
@@ -39,6 +40,7 @@ export function controlPlaneCommand(cp: ControlPlaneIR, dataDir = CONTROL_PLANE_
     cp.heartbeatTTL,
     "--db",
     `${dataDir}/registry.db`,
+    ...(cp.tls ? controlPlaneTlsFlags(cp.tls) : []),
   ];
 }
 

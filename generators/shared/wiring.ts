@@ -1,13 +1,15 @@
 /**
  * What every target tells a component, as env: where the control plane is
- * (FLOWCTL_*), and where each upstream serves (FLOWCTL_INPUTS and
- * FLOWCTL_INPUT_<ID>). Targets differ only in how they spell an address.
+ * (FLOWCTL_*, and FLOWCTL_TLS_* when it speaks TLS), and where each upstream
+ * serves (FLOWCTL_INPUTS and FLOWCTL_INPUT_<ID>). Targets differ only in how
+ * they spell an address and where the TLS files are.
  */
 import { diagnostic, type Diagnostic } from "../../compiler/diagnostics.ts";
 import type { ComponentIR, PipelineIR } from "../../compiler/ir.ts";
 import { envName } from "../../compiler/format.ts";
 import { sortKeys } from "../../compiler/source.ts";
 import { valuesOf } from "./entries.ts";
+import { componentTlsEnv, type TlsPaths } from "./tls.ts";
 
 export interface Addressing {
   /** `host:port` at which a component's serving port is reached from other components. */
@@ -16,6 +18,8 @@ export interface Addressing {
   controlPlaneAddress: string;
   /** Target name, for messages. */
   target: string;
+  /** Where this component finds its TLS files; default: where containers see them (/etc/flowctl/tls). */
+  tlsPaths?: TlsPaths;
 }
 
 /** The component's full env for a target: its own env plus wiring, keys sorted. */
@@ -46,6 +50,9 @@ export function wiredEnv(
     // The user's own interval and id are kept: the target does not break them.
     env.FLOWCTL_HEARTBEAT_INTERVAL ??= ir.controlPlane.heartbeatInterval;
     env.FLOWCTL_COMPONENT_ID ??= c.id;
+    // The paths are where the target put the files: another value would not find them.
+    const tls = ir.controlPlane.tls;
+    if (tls) for (const [key, value] of Object.entries(componentTlsEnv(tls, addressing.tlsPaths))) force(key, value);
   }
 
   const pairs: string[] = [];

@@ -84,3 +84,27 @@ Deno.test("the image's command line: controlplane, health, wait; anything else i
   const flags = await image(["controlplane", "--frob"]);
   assert.deepEqual([flags.code, flags.stderr.split("\n")[0]], [2, 'unknown option "--frob"']);
 });
+
+Deno.test("health and wait under TLS: the CA from FLOWCTL_TLS_CA (or --ca) is trusted, and health asks https by default", async () => {
+  const trusted: unknown[] = [];
+  const httpGet = (url: string, _timeout: number, tls?: unknown) => {
+    trusted.push([url, tls]);
+    return Promise.resolve({ status: 200 });
+  };
+  const files = { "/etc/flowctl/tls/ca.pem": "CA PEM", "c.pem": "CERT", "k.pem": "KEY", "other-ca.pem": "OTHER" };
+  const env = (name: string) => (name === "FLOWCTL_TLS_CA" ? "/etc/flowctl/tls/ca.pem" : undefined);
+  const r = await runProgram(controlPlaneImageMain, ["health"], { files, world: { httpGet, env } });
+  assert.equal(r.code, 0, r.stderr);
+  const w = await runProgram(controlPlaneImageMain, ["wait", "https://cp:8081/health", "--ca", "other-ca.pem", "--cert", "c.pem", "--key", "k.pem"], {
+    files,
+    world: { httpGet },
+  });
+  assert.equal(w.code, 0, w.stderr);
+  assert.deepEqual(trusted, [
+    ["https://127.0.0.1:8081/health", { ca: "CA PEM", cert: undefined, key: undefined }],
+    ["https://cp:8081/health", { ca: "OTHER", cert: "CERT", key: "KEY" }],
+  ]);
+  const missing = await runProgram(controlPlaneImageMain, ["health", "--ca", "nowhere.pem"], { world: { httpGet } });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read nowhere\.pem/);
+});

@@ -162,9 +162,15 @@ Deno.test("cli: controlplane, server and run reject bad options as usage errors 
     [["controlplane", "--heartbeat-ttl", "soon"], /--heartbeat-ttl needs a duration such as 30s or 1m, not "soon"/],
     [["controlplane", "--db", "x.db", "--in-memory"], /use --db PATH or --in-memory, not both/],
     [["controlplane", "extra"], /controlplane takes no arguments/],
-    [["server", "--tls-cert", "c.pem"], /^flowctl: --tls-cert is not supported yet: flowctl server serves gRPC without TLS; leave the TLS flags out/],
-    [["server", "--tls-key=k.pem"], /--tls-key is not supported yet/],
-    [["server", "--port", "9090", "--tls-ca-cert", "ca.pem"], /--tls-ca-cert is not supported yet/],
+    [["server", "--tls-cert", "c.pem"], /^flowctl: --tls-cert and --tls-key go together: give both, or neither/],
+    [["server", "--tls-key=k.pem"], /--tls-cert and --tls-key go together/],
+    [["server", "--port", "9090", "--tls-ca-cert", "ca.pem"], /--tls-ca-cert needs --tls-cert and --tls-key/],
+    [["controlplane", "--tls-reload-interval", "5s"], /--tls-reload-interval needs --tls-cert and --tls-key/],
+    [["controlplane", "--tls-cert", "c", "--tls-key", "k", "--tls-reload-interval", "often"], /--tls-reload-interval needs a duration/],
+    [["tls", "certs"], /tls certs needs -f FILE/],
+    [["tls", "certs", "-f", "fixtures/linear.yaml", "--days", "0"], /--days needs a whole number from 1 to 1825/],
+    [["tls", "sign"], /unknown tls command "sign"/],
+    [["controlplane", "health", "--cert", "c.pem"], /--cert and --key go together/],
     [["server", "--db-path", "x.db", "--no-persistence"], /use --db-path PATH or --no-persistence, not both/],
     [["server"], /HOME is not set: give --db-path PATH or --no-persistence/],
     [["server", "--db", "x.db"], /unknown option "--db"/],
@@ -236,12 +242,13 @@ Deno.test("cli: a file that is not UTF-8 is E_SYNTAX at the offending byte (exit
   }
 });
 
-Deno.test("cli: server --help lists the Go server's flag names and says TLS is not supported yet", async () => {
+Deno.test("cli: server --help lists the Go server's flag names, TLS ones included", async () => {
   const r = await run(["server", "--help"]);
   assert.equal(r.code, 0);
   for (const flag of ["--port PORT", "--address ADDR", "--heartbeat-ttl", "--janitor-interval", "--db-path PATH", "--no-persistence"]) {
     assert.ok(r.stdout.includes(flag), flag);
   }
-  assert.match(r.stdout, /TLS \(--tls-cert, --tls-key, --tls-ca-cert\) is not supported yet/);
+  for (const flag of ["--tls-cert FILE", "--tls-key FILE", "--tls-ca-cert FILE", "--tls-reload-interval"]) assert.ok(r.stdout.includes(flag), flag);
+  assert.match(r.stdout, /flowctl tls certs -f FILE --out DIR/);
   assert.match((await run(["--help"])).stdout, /^ {2}flowctl server \[--port 8080\]/m);
 });

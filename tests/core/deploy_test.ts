@@ -80,13 +80,20 @@ Deno.test("deploy: kubernetes applies the folder with pruning by the pipeline's 
     [
       "kubectl", "apply", "--filename", "/state/kubernetes/p", "--prune", "--selector", selector,
       "--prune-allowlist=core/v1/Service", "--prune-allowlist=core/v1/ConfigMap", "--prune-allowlist=apps/v1/Deployment", "--prune-allowlist=core/v1/PersistentVolumeClaim",
+      "--prune-allowlist=networking.k8s.io/v1/NetworkPolicy",
     ],
     ["kubectl", "wait", "--namespace", "data", "--for=condition=Available", "deployment", "--selector", selector, "--timeout=300s"],
   ]);
-  assert.deepEqual(argvs(d.delete), [["kubectl", "delete", "--namespace", "data", "deployment,service,configmap", "--selector", selector, "--ignore-not-found", "--wait"]]);
+  assert.deepEqual(argvs(d.delete), [["kubectl", "delete", "--namespace", "data", "deployment,service,configmap,networkpolicy", "--selector", selector, "--ignore-not-found", "--wait"]]);
   assert.deepEqual(d.controlPlane.kind === "raw" && d.controlPlane.command.argv, [
     "kubectl", "get", "--raw", "/api/v1/namespaces/data/services/flowctl-control-plane:8081/proxy/api/services",
   ]);
+});
+
+Deno.test("deploy: kubernetes does not ask the control plane through the API server when its NetworkPolicy keeps the proxy out", async () => {
+  const d = deployment("kubernetes", await request("fan_out.yaml", "kubernetes", { "network-policies": true }, {}, "dev"))!;
+  assert.equal(d.controlPlane.kind, "none");
+  assert.match(d.controlPlane.kind === "none" ? d.controlPlane.why : "", /kubectl port-forward --namespace default service\/dev-flowctl-control-plane 8081/);
 });
 
 Deno.test("deploy: kubernetes asks the control plane by the name it was given (--prefix)", async () => {

@@ -50,6 +50,7 @@ const CHANGES: { [S in FidelityScope]: { readonly [K in keyof Fidelity[S]]-?: (d
     heartbeatInterval: (d) => void (controlPlane(d).heartbeatInterval = "7s"),
     heartbeatTTL: (d) => void (controlPlane(d).heartbeatTTL = "45s"),
     storage: (d) => void (controlPlane(d).storage = "other-registry"),
+    tls: (d) => void (controlPlane(d).tls = { mode: "server" }),
   },
   component: {
     image: (d) => void (worker(d).image = "example/worker:2"),

@@ -3,7 +3,9 @@
  * plus diagnostics.txt when there are diagnostics; every invalid fixture →
  * golden/invalid/<case>/diagnostics.txt; every fixture in fixtures/with_flags/,
  * translated with a prefix and an image registry (WITH_FLAGS), →
- * golden/with_flags/<fixture>/<target>/…. A mismatch prints a unified diff.
+ * golden/with_flags/<fixture>/<target>/…, and every fixture in
+ * fixtures/with_options/, translated with target options (WITH_OPTIONS), →
+ * golden/with_options/<fixture>/<target>/…. A mismatch prints a unified diff.
  * `deno task golden:update` (UPDATE_GOLDEN=1) rewrites them and deletes the
  * ones no fixture makes any more. Every compose file is also checked against
  * the Compose schema, every Kubernetes object against the strict Kubernetes
@@ -24,18 +26,24 @@ import { checkComposeValues, checkKubernetesValues, checkLocalValues } from "../
 import { nomadErrors } from "../support/nomad_check.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
 import { applyPrefixAndRegistry, type PrefixAndRegistry } from "../../translate/prefix_registry.ts";
+import type { GeneratorOptions } from "../../generators/generator.ts";
 
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
 const registry = defaultRegistry();
 const GOLDEN = new URL("golden/", ROOT);
 /** What fixtures/with_flags/ is translated with: `--prefix dev --registry registry.example.com/acme`. */
-const WITH_FLAGS: PrefixAndRegistry = { prefix: "dev", imageRegistry: "registry.example.com/acme" };
+const WITH_FLAGS: Flags = { prefix: "dev", imageRegistry: "registry.example.com/acme" };
+/** What fixtures/with_options/ is translated with: every target gets them, so those that cannot honour one say so. */
+const WITH_OPTIONS: Flags = { generatorOptions: { "network-policies": true } };
+
+type Flags = PrefixAndRegistry & { generatorOptions?: GeneratorOptions };
 
 /** The fixture folders with golden files: where each fixture's goldens go, and what it is translated with. */
 const VALID_SETS = [
   { folder: "fixtures", golden: "", flags: {} },
   { folder: "fixtures/with_flags", golden: "with_flags/", flags: WITH_FLAGS },
-] as const;
+  { folder: "fixtures/with_options", golden: "with_options/", flags: WITH_OPTIONS },
+] as const satisfies readonly { folder: string; golden: string; flags: Flags }[];
 
 function diagnosticsText(ds: Parameters<typeof formatDiagnostic>[0][]): string {
   return ds.map(formatDiagnostic).join("\n") + "\n";

@@ -16,12 +16,13 @@ const MAY_USE: Record<string, string[]> = {
   "compiler": ["compiler", "schemas"],
   "generators": ["generators", "compiler", "schemas", "version.ts"],
   "translate": ["translate", "generators", "compiler", "schemas"],
-  "controlplane": ["controlplane"],
+  "tls": ["tls"],
+  "controlplane": ["controlplane", "tls"],
   "service": ["service", "translate", "generators", "compiler", "schemas"],
   "deploy": ["deploy", "generators", "compiler", "schemas"],
   "playground": ["playground", "compiler"],
-  "cli": ["cli", "deploy", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
-  "host": ["host", "cli", "deploy", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
+  "cli": ["cli", "deploy", "translate", "generators", "compiler", "schemas", "controlplane", "tls", "version.ts"],
+  "host": ["host", "tls", "cli", "deploy", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
 };
 /** Entry points: the library (mod.ts, and its npm and browser builds, which re-export it), the CLI, the service. */
 const ENTRY_FILES = ["mod.ts", "cli.ts", "server.ts", "host/node.ts", "host/browser.ts"];

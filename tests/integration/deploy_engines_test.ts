@@ -54,6 +54,7 @@ Deno.test("apply -o kubernetes: kubectl version, apply with pruning, wait; the f
     [
       "kubectl", "apply", "--filename", ".flowctl/kubernetes/ledger-fanout", "--prune", "--selector", SELECTOR,
       "--prune-allowlist=core/v1/Service", "--prune-allowlist=core/v1/ConfigMap", "--prune-allowlist=apps/v1/Deployment", "--prune-allowlist=core/v1/PersistentVolumeClaim",
+      "--prune-allowlist=networking.k8s.io/v1/NetworkPolicy",
     ],
     ["kubectl", "wait", "--namespace", "data", "--for=condition=Available", "deployment", "--selector", SELECTOR, "--timeout=120s"],
   ]);
@@ -86,7 +87,7 @@ Deno.test("delete -o kubernetes --volumes: deletes by the pipeline's labels, cla
     assert.deepEqual([...Deno.readDirSync(`${dir}/.flowctl/kubernetes/ledger-fanout`)], []);
   });
   assert.deepEqual(calls.at(-1), [
-    "kubectl", "delete", "--namespace", "default", "deployment,service,configmap,persistentvolumeclaim", "--selector", SELECTOR, "--ignore-not-found", "--wait",
+    "kubectl", "delete", "--namespace", "default", "deployment,service,configmap,networkpolicy,persistentvolumeclaim", "--selector", SELECTOR, "--ignore-not-found", "--wait",
   ]);
 });
 

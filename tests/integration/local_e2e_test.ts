@@ -7,8 +7,12 @@
  * leave no process behind. Then the same through `flowctl run`.
  */
 import assert from "node:assert/strict";
+import { main } from "../../cli/main.ts";
 import { compile } from "../../translate/compile.ts";
 import { defaultRegistry } from "../../generators/mod.ts";
+import { TLS_FILES } from "../../generators/shared/tls_files.ts";
+import { loadCue } from "../../host/cue_wasm.ts";
+import { denoIo } from "../../host/deno_io.ts";
 import { cue, processesWithEnv, ROOT, until } from "../support/helpers.ts";
 
 const COUNT = 150;
@@ -62,8 +66,9 @@ async function checkSinks(outDir: string) {
   }
 }
 
-Deno.test("local e2e: run.sh runs the pipeline, restarts a killed processor, loses nothing, and stops cleanly", async () => {
-  const text = await Deno.readTextFile(new URL("fixtures/e2e/pipeline.yaml", ROOT));
+/** The e2e pipeline (changed by `edit`) translated to run.sh in outDir, its control plane's HTTP on HTTP. */
+async function writeRunSh(outDir: string, edit = (text: string) => text): Promise<string> {
+  const text = edit(await Deno.readTextFile(new URL("fixtures/e2e/pipeline.yaml", ROOT)));
   const result = compile(text, {
     filename: "fixtures/e2e/pipeline.yaml",
     cue: await cue(),
@@ -71,9 +76,14 @@ Deno.test("local e2e: run.sh runs the pipeline, restarts a killed processor, los
     generatorOptions: { "control-plane-http-port": HTTP },
   });
   assert.deepEqual(result.diagnostics, []);
-  const outDir = await Deno.makeTempDir({ prefix: "flowctl-e2e-" });
   const runSh = `${outDir}/run.sh`;
   await Deno.writeTextFile(runSh, result.files[0].content, { mode: 0o755 });
+  return runSh;
+}
+
+Deno.test("local e2e: run.sh runs the pipeline, restarts a killed processor, loses nothing, and stops cleanly", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "flowctl-e2e-" });
+  const runSh = await writeRunSh(outDir);
 
   const child = new Deno.Command(runSh, { cwd: root, env: env(outDir), stdout: "piped", stderr: "piped" }).spawn();
   const stdout = collect(child.stdout);
@@ -176,5 +186,53 @@ Deno.test("local e2e: the fixture runs from the repository root exactly as its h
   assert.equal(status.code, 143, stderr.text());
   assert.doesNotMatch(stderr.text(), /exited with status/, "no component crashed on the way");
   assert.deepEqual(await processesWithEnv(marker), []);
+  await Deno.remove(outDir, { recursive: true });
+});
+
+Deno.test("local e2e: with mutual TLS every component registers with its own certificate, and only the operator reads the list", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "flowctl-e2e-tls-" });
+  const tlsDir = `${outDir}/tls`;
+  const said: string[] = [];
+  const io = { ...denoIo(loadCue), stdout: (t: string) => void said.push(t), stderr: (t: string) => void said.push(t) };
+  assert.equal(await main(["tls", "certs", "-f", "fixtures/e2e/pipeline.yaml", "--out", tlsDir], io), 0, said.join(""));
+  const runSh = await writeRunSh(outDir, (text) => text.replace("heartbeatTTL: 3s\n", "heartbeatTTL: 3s\n    tls: {}\n"));
+  const child = new Deno.Command(runSh, { cwd: root, env: { ...env(outDir), FLOWCTL_TLS_DIR: tlsDir }, stdout: "piped", stderr: "piped" })
+    .spawn();
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
+  const read = (name: string) => Deno.readTextFileSync(`${tlsDir}/${name}`);
+  const asOperator = Deno.createHttpClient({ caCerts: [read(TLS_FILES.ca)], cert: read(TLS_FILES.operator), key: read(TLS_FILES.operatorKey) });
+  const get = async (path: string, client?: Deno.HttpClient) => {
+    try {
+      const r = await fetch(`https://localhost:${HTTP}${path}`, { client });
+      return { status: r.status, text: await r.text() };
+    } catch (err) {
+      return { status: 0, text: String(err) };
+    }
+  };
+  try {
+    await until("every record in both sinks", async () =>
+      (await lines(`${outDir}/sink-a.jsonl`)).length >= COUNT && (await lines(`${outDir}/sink-b.jsonl`)).length >= COUNT);
+    await checkSinks(outDir);
+    const listed = JSON.parse((await get("/api/services", asOperator)).text).services as Service[];
+    assert.deepEqual(listed.map((s) => `${s.service_id}:${s.status}`), ["numbers:HEALTHY", "sink-a:HEALTHY", "sink-b:HEALTHY", "times-ten:HEALTHY"]);
+    const metrics = (await get("/metrics", asOperator)).text;
+    assert.doesNotMatch(metrics, /^flowctl_permission_denied_total\{/m, "no component was refused anything");
+    assert.match(metrics, /flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/Heartbeat",code="OK"\} [1-9]/);
+    // Without the operator's certificate the list is refused; /health is open; plain HTTP gets nothing.
+    const anonymous = Deno.createHttpClient({ caCerts: [read(TLS_FILES.ca)] });
+    assert.equal((await get("/api/services", anonymous)).status, 403);
+    assert.equal((await get("/health", anonymous)).status, 200);
+    anonymous.close();
+    await assert.rejects(fetch(`http://127.0.0.1:${HTTP}/api/services`));
+  } finally {
+    asOperator.close();
+    child.kill("SIGTERM");
+  }
+  const status = await child.status;
+  await Promise.all([stdout.done, stderr.done]);
+  assert.equal(status.code, 143, stderr.text());
+  assert.match(stderr.text() + stdout.text(), /mutual TLS on both ports/);
+  assert.deepEqual(await processesWithEnv(`OUT_DIR=${outDir}`), []);
   await Deno.remove(outDir, { recursive: true });
 });

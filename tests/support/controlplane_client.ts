@@ -1,7 +1,9 @@
 /** What the control-plane tests share: a gRPC client of either service, a control plane on a temp store, status-code matchers. */
 import * as grpc from "@grpc/grpc-js";
+import type { ClientConnection } from "../../controlplane/client_credentials.ts";
 import { protoPackage } from "../../controlplane/grpc_service.ts";
 import { type ControlPlane, startControlPlane } from "../../controlplane/server.ts";
+import type { TlsPaths } from "../../controlplane/tls_files.ts";
 
 const pkg = protoPackage();
 
@@ -13,9 +15,10 @@ export interface Client {
   close(): void;
 }
 
-export function client(service: "v1" | "legacy", port: number, host = "127.0.0.1"): Client {
+/** A client of either service; plain unless a (TLS) connection is given (controlplane/client_credentials.ts). */
+export function client(service: "v1" | "legacy", port: number, host = "127.0.0.1", connection?: ClientConnection): Client {
   const Ctor = service === "v1" ? pkg.flowctl.v1.ControlPlaneService : pkg.flowctl.ControlPlane;
-  const c = new Ctor(`${host}:${port}`, grpc.credentials.createInsecure());
+  const c = new Ctor(`${host}:${port}`, connection?.credentials ?? grpc.credentials.createInsecure(), connection?.options ?? {});
   return {
     call: (method, request) =>
       new Promise((resolve, reject) =>
@@ -31,7 +34,7 @@ export function client(service: "v1" | "legacy", port: number, host = "127.0.0.1
  */
 export async function withControlPlane(
   fn: (cp: ControlPlane, dir: string, logs: string[]) => Promise<void>,
-  options: { ttlMs?: number; sweepMs?: number; dir?: string } = {},
+  options: { ttlMs?: number; sweepMs?: number; dir?: string; tls?: TlsPaths; tlsReloadMs?: number; inMemory?: boolean } = {},
 ) {
   const dir = options.dir ?? await Deno.makeTempDir();
   const logs: string[] = [];
@@ -40,9 +43,11 @@ export async function withControlPlane(
       address: "127.0.0.1",
       port: 0,
       httpPort: 0,
-      db: `${dir}/registry.db`,
+      db: options.inMemory ? undefined : `${dir}/registry.db`,
       heartbeatTtlMs: options.ttlMs ?? 30_000,
       sweepIntervalMs: options.sweepMs ?? 10_000,
+      tls: options.tls,
+      tlsReloadMs: options.tlsReloadMs,
       log: (line) => logs.push(line),
     });
     try {

@@ -124,11 +124,12 @@ function ownRules(o: Any): string[] {
     }
   }
   if (o.kind === "Service") for (const p of o.spec.ports) ports.push(p.port, p.targetPort);
+  if (o.kind === "NetworkPolicy") for (const rule of o.spec.ingress ?? []) for (const p of rule.ports ?? []) ports.push(p.port);
   for (const p of ports) if (typeof p === "number" && !(p >= 1 && p <= 65535)) errors.push(`port ${p} is out of range`);
   return errors;
 }
 
-/** Services select a Deployment's pods, and claims that pods use exist. */
+/** Services and NetworkPolicies (and their peers) select a Deployment's pods, policies' ports are its ports, and claims that pods use exist. */
 function crossReferences(objects: Any[]): string[] {
   const errors: string[] = [];
   const deployments = objects.filter((o) => o.kind === "Deployment");
@@ -136,6 +137,21 @@ function crossReferences(objects: Any[]): string[] {
   for (const s of objects.filter((o) => o.kind === "Service")) {
     const selects = (d: Any) => Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v);
     if (!deployments.some(selects)) errors.push(`Service/${s.metadata.name}: its selector matches no Deployment`);
+  }
+  const selected = (labels: Record<string, string> = {}) =>
+    deployments.filter((d) => Object.entries(labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+  for (const p of objects.filter((o) => o.kind === "NetworkPolicy")) {
+    const pods = selected(p.spec.podSelector.matchLabels);
+    if (!pods.length) errors.push(`NetworkPolicy/${p.metadata.name}: its podSelector matches no Deployment`);
+    for (const rule of p.spec.ingress ?? []) {
+      for (const peer of rule.from ?? []) {
+        if (!selected(peer.podSelector?.matchLabels).length) errors.push(`NetworkPolicy/${p.metadata.name}: a peer's podSelector matches no Deployment`);
+      }
+      for (const { port } of rule.ports ?? []) {
+        const open = (d: Any) => d.spec.template.spec.containers.some((c: Any) => (c.ports ?? []).some((cp: Any) => cp.containerPort === port));
+        if (!pods.every(open)) errors.push(`NetworkPolicy/${p.metadata.name}: port ${port} is no container port of the pods it selects`);
+      }
+    }
   }
   for (const d of deployments) {
     for (const v of d.spec.template.spec.volumes ?? []) {

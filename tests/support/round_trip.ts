@@ -185,9 +185,11 @@ export async function checkLocalValues(script: string, ir: PipelineIR): Promise<
   const secrets = Object.fromEntries(ir.components.flatMap((c) => Object.values(c.secrets)).map((s) => [s.variable, `secret:${s.variable}`]));
   // The files run.sh writes go into a folder of the check's own, and are read back from there.
   const stateDir = await Deno.makeTempDir({ prefix: "flowctl-local-check-" });
+  // With TLS, run.sh checks the files of flowctl tls certs before it starts anything: stand-ins, keys 0600.
+  const tls = ir.controlPlane.enabled && ir.controlPlane.tls ? await standInTlsDir(stateDir, ir) : undefined;
   const child = new Deno.Command("bash", {
     args: ["-c", script.replace(LOCAL_RUNTIME, RECORDING_RUNTIME), "run.sh"],
-    env: { ...secrets, RECORDING_STATE_DIR: stateDir },
+    env: { ...secrets, RECORDING_STATE_DIR: stateDir, ...(tls && { FLOWCTL_TLS_DIR: tls }) },
     stdout: "piped",
     stderr: "piped",
   });
@@ -222,6 +224,11 @@ export async function checkLocalValues(script: string, ir: PipelineIR): Promise<
       if (!FLOWCTL_OWNED.has(key)) assert.equal(env[key], value, `${c.id}: env ${key} as the process gets it`);
     }
     for (const [key, ref] of Object.entries(c.secrets)) assert.equal(env[key], `secret:${ref.variable}`, `${c.id}: secret ${key}`);
+    // A process finds its TLS files in the folder, a container at the fixed paths (bound there).
+    if (tls) assert.equal(env.FLOWCTL_TLS_CA, c.image ? "/etc/flowctl/tls/ca.pem" : `${tls}/ca.pem`, `${c.id}: FLOWCTL_TLS_CA`);
+    if (tls && ir.controlPlane.tls!.mode === "mutual") {
+      assert.equal(env.FLOWCTL_TLS_KEY, c.image ? "/etc/flowctl/tls/key.pem" : `${tls}/components/${c.id}-key.pem`, `${c.id}: FLOWCTL_TLS_KEY`);
+    }
     let argv = call.slice(at);
     if (c.image) {
       // docker run --rm --network host --name NAME (-e K | -v V)* [--entrypoint E] IMAGE ARGS...
@@ -235,6 +242,18 @@ export async function checkLocalValues(script: string, ir: PipelineIR): Promise<
     }
     assert.deepEqual(argv, [...(c.command ?? []), ...c.args], `${c.id}: argv as the process gets it`);
   }
+}
+
+/** A tls dir with every file run.sh checks for (the contents do not matter to it); its absolute path. */
+async function standInTlsDir(stateDir: string, ir: PipelineIR): Promise<string> {
+  const dir = `${stateDir}/tls`;
+  const names = ["ca.pem", "control-plane.pem", "control-plane-key.pem", ...ir.components.flatMap((c) => [`components/${c.id}.pem`, `components/${c.id}-key.pem`])];
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(path, "stand-in\n", { mode: 0o600 });
+  }
+  return dir;
 }
 
 /** Each file run.sh wrote is where the component is told it is (a docker -v source, or FLOWCTL_FILES_DIR), byte for byte. */
