@@ -7,6 +7,7 @@
  * probes (probe.ts), here too.
  */
 import type { ControlPlane, ControlPlaneOptions } from "../controlplane/server.ts";
+import { type Topology, topologyProblem } from "../graph/topology.ts";
 import { EXIT, InputError, onDisk, UsageError } from "./errors.ts";
 import { durationFlag, parseFlags, portFlag } from "./flags.ts";
 import { HELP } from "./help.ts";
@@ -94,6 +95,7 @@ export async function serveControlPlane(
   if (!inMemory && db === undefined) throw new UsageError(`HOME is not set: give ${dbFlag} PATH or ${inMemoryFlag}`);
   const options = {
     ...security,
+    topology: topologyFromEnv(io),
     address: v.address ?? "0.0.0.0",
     port,
     httpPort,
@@ -120,6 +122,21 @@ export async function serveControlPlane(
   io.stderr(`flowctl ${command}: ${signal}, stopping\n`);
   await cp.close();
   return EXIT.ok;
+}
+
+/** The pipeline's graph, as every target hands it to its control plane (JSON in FLOWCTL_TOPOLOGY). */
+function topologyFromEnv(io: Io): Topology | undefined {
+  const text = io.env("FLOWCTL_TOPOLOGY");
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`FLOWCTL_TOPOLOGY is not JSON: ${(err as Error).message}`);
+  }
+  const problem = topologyProblem(value);
+  if (problem) throw new InputError(`FLOWCTL_TOPOLOGY is not a pipeline's topology: ${problem}`);
+  return value as Topology;
 }
 
 /**

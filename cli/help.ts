@@ -24,6 +24,7 @@ Usage:
   flowctl merge -f BASE [-f OVERLAY...] [--set PATH=VALUE...]
   flowctl translate -f FILE [-o TARGET] [--output-dir DIR [--check] | --to-file FILE]
                     [--prefix P] [--registry R] [--control-plane-image I] [--format text|json]
+  flowctl graph -f FILE [--format mermaid|dot|svg] [-o FILE | --output-dir DIR]
   flowctl run [OPTIONS] FILE
   flowctl apply -f FILE [-o TARGET] [--dry-run] [--state-dir DIR] [--timeout 300]
   flowctl delete -f FILE [-o TARGET] [--volumes] [--dry-run]
@@ -37,6 +38,7 @@ Commands:
   validate    check pipeline files and report every problem
   merge       print the pipeline that overlays (-f BASE -f OVERLAY) and --set produce
   translate   generate the files of a target (default: spec.driver, else docker-compose)
+  graph       draw the pipeline's graph: Mermaid, Graphviz DOT or SVG
   run         run a pipeline on this machine (the local target, without writing it out)
   apply       start or update a pipeline with its engine (docker compose, kubectl, nomad, or
               flowctl run in the background) and wait until it runs
@@ -68,6 +70,28 @@ Options:
                          optional before them (processors.enrich.replicas=3);
                          VALUE is a YAML scalar; empty or null deletes the key
   -h, --help             show this help
+`,
+  graph: `Usage: flowctl graph -f FILE [-f OVERLAY...] [--set PATH=VALUE...]
+                     [--format mermaid|dot|svg] [-o FILE | --output-dir DIR]
+
+Draws each pipeline's graph, left to right: sources, processors and sinks as
+boxes of their own shapes, each with its id and image (or command), and an
+arrow from every input to the component that reads it. The pipeline is
+checked first: an invalid one prints its diagnostics and exits 1.
+
+Options:
+  -f, --file FILE      the pipeline file (- for standard input); again for overlays
+  --set PATH=VALUE     a value laid over the files (processors.enrich.replicas=3)
+  --format FORMAT      mermaid (a flowchart for a Markdown mermaid block), dot (Graphviz)
+                       or svg (a standalone picture); default: what -o's name ends
+                       in (.svg, .dot, .gv, .mmd, .mermaid), else mermaid
+  -o, --output FILE    write into FILE instead of standard output
+  --output-dir DIR     write <pipeline>.<svg|dot|mmd> into DIR, one per pipeline
+  -h, --help           show this help
+
+A file of several pipelines: mermaid and dot print one diagram after another,
+each opening with a comment that names its pipeline; an SVG shows one, so give
+--output-dir DIR for those.
 `,
   validate: `Usage: flowctl validate [--format text|json] FILE...
        flowctl validate [--format text|json] -f BASE [-f OVERLAY...] [--set PATH=VALUE...]

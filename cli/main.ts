@@ -8,6 +8,7 @@ import { runControlPlaneCommand } from "./controlplane.ts";
 import { runDelete } from "./delete.ts";
 import { runMerge } from "./merge.ts";
 import { EXIT, InputError, UsageError } from "./errors.ts";
+import { runGraph } from "./graph.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { runPipeline } from "./run.ts";
@@ -25,6 +26,8 @@ export async function main(args: string[], io: Io): Promise<number> {
         return await runValidate(rest, io);
       case "translate":
         return await runTranslate(rest, io);
+      case "graph":
+        return await runGraph(rest, io);
       case "run":
         return await runPipeline(rest, io);
       case "merge":

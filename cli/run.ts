@@ -10,6 +10,7 @@ import { defaultRegistry } from "../generators/mod.ts";
 import { parseDuration } from "../generators/shared/duration.ts";
 import { activeTls, tlsSources } from "../generators/shared/tls.ts";
 import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
+import { topologyOf } from "../generators/shared/topology.ts";
 import { startControlPlane } from "./controlplane.ts";
 import { EXIT, InputError, onDisk } from "./errors.ts";
 import { parseFlags, targetOptionFlags, targetOptions, usageError } from "./flags.ts";
@@ -69,6 +70,7 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
       heartbeatTtlMs: parseDuration(plan.heartbeatTTL)! / 1e6,
       // The files run.sh would hand it (it checks the components' own; the control plane checks these itself).
       ...(tls && tlsDir && { tls: controlPlaneTlsFiles(tls, tlsDir) }),
+      topology: topologyOf(translated.pipelines[0]),
       log: (line) => io.stderr(`[control-plane] ${line}\n`),
     });
     env.FLOWCTL_CONTROL_PLANE = "external";

@@ -5,8 +5,13 @@
  * `?page_size=&page_token=`). A plain `Request → Response` function over the
  * registry, so tests call it without a socket.
  */
+import { componentMetricFamilies } from "./component_metrics.ts";
 import { pageOf } from "./paging.ts";
+import { pipelineFamilies } from "./pipeline_metrics.ts";
 import { ControlPlaneError, type Registry } from "./registry.ts";
+import type { Topology } from "../graph/topology.ts";
+import { pageRoute } from "./page/page.ts";
+import { pipelineView } from "./pipeline_view.ts";
 
 /** The store as counted on /metrics: what opening it found, and its commits since. */
 export interface StoreCounts {
@@ -31,24 +36,33 @@ export class CallCounter {
   }
 }
 
-export function httpHandler(
-  registry: Registry,
-  calls: CallCounter,
-  store: StoreCounts,
-  clock: () => number,
-  startedAt: number,
-  denied = new CallCounter(),
-) {
+/** What the HTTP endpoints read: the registry, the counters, the clock, and the pipeline's graph when it was handed over. */
+export interface HttpSources {
+  registry: Registry;
+  calls: CallCounter;
+  store: StoreCounts;
+  clock: () => number;
+  startedAt: number;
+  /** Calls refused under mutual TLS. */
+  denied: CallCounter;
+  /** The pipeline's components and edges (FLOWCTL_TOPOLOGY), when the target handed them over. */
+  topology?: Topology;
+}
+
+export function httpHandler(sources: HttpSources) {
+  const { registry } = sources;
   return (request: Request): Response => {
     const { pathname, searchParams } = new URL(request.url);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
+    const page = pageRoute(pathname, searchParams, () => pipelineView(registry, sources.topology, sources.clock()));
+    if (page) return page;
     switch (pathname) {
       case "/health":
         return Response.json({ status: "ok", pipeline: registry.pipelineHealth(), components: registry.all().length });
       case "/metrics":
-        return new Response(prometheusText(registry, calls, store, clock(), startedAt, denied), {
+        return new Response(prometheusText(sources), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       case "/api/services": {
@@ -80,20 +94,14 @@ export function httpHandler(
         });
       }
       default:
-        return new Response("not found; try /health, /metrics or /api/services\n", { status: 404 });
+        return new Response("not found; try /, /health, /metrics or /api/services\n", { status: 404 });
     }
   };
 }
 
 /** The Prometheus text exposition format (version 0.0.4). */
-export function prometheusText(
-  registry: Registry,
-  calls: CallCounter,
-  store: StoreCounts,
-  now: number,
-  startedAt: number,
-  denied = new CallCounter(),
-): string {
+export function prometheusText({ registry, calls, store, clock, startedAt, denied, topology }: HttpSources): string {
+  const now = clock();
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [labels: Record<string, string>, value: number][]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -118,6 +126,7 @@ export function prometheusText(
     "Seconds since the component's last heartbeat.",
     records.map((r) => [{ service_id: r.serviceId }, Math.max(0, (now - r.lastHeartbeat) / 1000)]),
   );
+  for (const f of componentMetricFamilies(records)) metric(f.name, f.type, f.help, f.samples);
   const health = registry.pipelineHealth();
   metric(
     "flowctl_pipeline_health",
@@ -125,6 +134,7 @@ export function prometheusText(
     "1 for the pipeline's current health (healthy, degraded or unhealthy).",
     (["healthy", "degraded", "unhealthy"] as const).map((h) => [{ health: h }, h === health ? 1 : 0]),
   );
+  for (const f of pipelineFamilies(records, pipelineView(registry, topology, now), topology)) metric(f.name, f.type, f.help, f.samples);
   metric(
     "flowctl_grpc_calls_total",
     "counter",

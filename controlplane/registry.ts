@@ -89,6 +89,8 @@ export interface RegistryOptions {
 
 export class Registry {
   private records = new Map<string, ComponentRecord>();
+  /** Registrations per service id since this control plane started (kept across unregister: a restart often unregisters first). */
+  private registrations = new Map<string, number>();
   /** Each record's size as stored, and their sum: what the caps are checked against. */
   private sizes = new Map<string, number>();
   private totalBytes = 0;
@@ -114,6 +116,7 @@ export class Registry {
       lastHeartbeat: now,
     };
     this.put(record, this.admit(record));
+    this.countRegistration(serviceId);
     const produces = component.type === "SOURCE" || component.type === "PROCESSOR";
     return {
       serviceId,
@@ -182,6 +185,19 @@ export class Registry {
 
   all(): ComponentRecord[] {
     return this.sorted();
+  }
+
+  /** How often a service registered again since this control plane started: its restarts, as far as it can tell. */
+  restarts(serviceId: string): number {
+    return Math.max(0, (this.registrations.get(serviceId) ?? 0) - 1);
+  }
+
+  private countRegistration(serviceId: string): void {
+    this.registrations.set(serviceId, (this.registrations.get(serviceId) ?? 0) + 1);
+    // Bounded like the registry: counts of services that are gone are forgotten first.
+    if (this.registrations.size > this.limits.maxComponents * 2) {
+      for (const id of this.registrations.keys()) if (!this.records.has(id)) this.registrations.delete(id);
+    }
   }
 
   /** The record of a service id, if there is one (no error: for checks made before a call). */

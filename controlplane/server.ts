@@ -5,6 +5,7 @@
  * and the disk; the decisions are in registry.ts and runs.ts.
  */
 import * as grpc from "@grpc/grpc-js";
+import type { Topology } from "../graph/topology.ts";
 import { identityOf } from "../tls/identity.ts";
 import { authorize, callerLabel } from "./authorize.ts";
 import { legacyHandlers, loadServices, type ServiceContext, unaryImplementation, v1Handlers } from "./grpc_service.ts";
@@ -39,6 +40,8 @@ export interface ControlPlaneOptions {
   tls?: TlsPaths;
   /** How often the TLS files are read again for a rotation; default DEFAULT_TLS_RELOAD_MS. */
   tlsReloadMs?: number;
+  /** The pipeline's graph, handed over by the target (FLOWCTL_TOPOLOGY): the page draws it, /metrics judges its edges. */
+  topology?: Topology;
   /** The module the store's writer worker runs; default: sqlite_writer.ts (a single-file bundle names itself). */
   storeWriter?: string;
   log(line: string): void;
@@ -132,7 +135,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   let https: HttpsServer | undefined;
   let httpPort: number | undefined;
   if (options.httpPort !== undefined) {
-    const handler = httpHandler(registry, calls, storeCounts, clock, clock(), denied);
+    const handler = httpHandler({
+      registry,
+      calls,
+      store: storeCounts,
+      clock,
+      startedAt: clock(),
+      denied,
+      topology: options.topology,
+    });
     try {
       if (tls) {
         https = await serveHttps(options.address, options.httpPort, tls, handler, (path, caller) =>

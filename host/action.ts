@@ -1,7 +1,8 @@
 /**
  * The GitHub Action (action.yml; bundled to dist/action.js by scripts/bundle.ts).
  * Inputs arrive as INPUT_* variables; results leave as annotations on stdout,
- * lines in GITHUB_OUTPUT and a table in GITHUB_STEP_SUMMARY.
+ * lines in GITHUB_OUTPUT, and a table and each pipeline's graph (Mermaid) in
+ * GITHUB_STEP_SUMMARY.
  *
  * Every mode translates each pipeline to each target in memory (the library's
  * `translate`, as the CLI does); `generate` then writes the files, `check`
@@ -24,9 +25,12 @@ import {
   isGlob,
   outputEntry,
   type SummaryRow,
+  summaryDiagrams,
   summaryTable,
   workflowCommand,
 } from "./github.ts";
+import { topologyOf } from "../generators/shared/topology.ts";
+import type { Topology } from "../graph/topology.ts";
 import { nodeIo } from "./node_io.ts";
 import { sourcesOf } from "../cli/stack.ts";
 
@@ -135,6 +139,7 @@ async function runAction(): Promise<number> {
   let drifted = false;
   const written: string[] = [];
   const rows: SummaryRow[] = [];
+  const pictures: { file: string; topology: Topology }[] = [];
   for (const pattern of unmatched) say(workflowCommand("warning", { title: "flowctl" }, `no file matches ${pattern}`));
   const stems = new Map<string, string>();
   for (const f of files) {
@@ -167,6 +172,7 @@ async function runAction(): Promise<number> {
       say("::endgroup::\n");
       continue;
     }
+    pictures.push(...translated.pipelines.map((ir) => ({ file, topology: topologyOf(ir) })));
     for (const gen of translated.targets) {
       report(gen.diagnostics, ` [${gen.target}]`);
       const counts = count([...translated.diagnostics, ...gen.diagnostics]);
@@ -219,7 +225,7 @@ async function runAction(): Promise<number> {
     outputEntry("drift", String(drifted), delimiter) +
     outputEntry("errors", String(errors), delimiter);
   if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, outputs);
-  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, summaryTable(mode, rows));
+  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, summaryTable(mode, rows) + summaryDiagrams(pictures));
   say(`flowctl ${mode}: ${files.length} pipeline(s), ${errors} error(s)${mode === "check" ? drifted ? ", drift" : ", no drift" : ""}\n`);
   return errors || drifted ? 1 : 0;
 

@@ -1,9 +1,11 @@
 /**
  * What a GitHub Actions step speaks, as pure functions: workflow commands
- * (annotations), the GITHUB_OUTPUT file format, a job-summary table, and the
- * glob patterns of the `pipelines` input.
+ * (annotations), the GITHUB_OUTPUT file format, a job-summary table and
+ * diagrams, and the glob patterns of the `pipelines` input.
  */
 import type { Diagnostic } from "../compiler/diagnostics.ts";
+import { renderMermaid } from "../graph/mermaid.ts";
+import type { Topology } from "../graph/topology.ts";
 
 /** Escaping of workflow-command data and property values (as @actions/core does). */
 function escapeData(text: string): string {
@@ -59,6 +61,27 @@ export function summaryTable(mode: string, rows: readonly SummaryRow[]): string 
     ),
   ];
   return lines.join("\n") + "\n\n";
+}
+
+/** Text as a Markdown code span: a run of backticks longer than any inside it, so nothing in it is markup. */
+function codeSpan(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, " ");
+  const fence = "`".repeat(Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/**
+ * The job summary's pictures: each valid pipeline's graph as a Mermaid block,
+ * which GitHub draws. Mermaid's text holds no backtick (graph/mermaid.ts
+ * writes it as an entity), so no pipeline can close the block early.
+ */
+export function summaryDiagrams(pipelines: readonly { file: string; topology: Topology }[]): string {
+  if (!pipelines.length) return "";
+  const blocks = pipelines.map((p) =>
+    `**${codeSpan(p.file)}**: pipeline ${codeSpan(p.topology.pipeline)}\n\n\`\`\`mermaid\n${renderMermaid(p.topology)}\`\`\`\n`
+  );
+  return ["#### Pipelines", "", ...blocks].join("\n") + "\n";
 }
 
 /** A glob as a RegExp over `/`-separated relative paths: `**` any folders, `*` and `?` within one name. */

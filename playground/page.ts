@@ -2,9 +2,14 @@
  * The playground's script (bundled for the browser by scripts/bundle.ts):
  * each edit or target change posts the pipeline to /v1/translate, then shows
  * the generated files and marks each diagnostic at its line in the gutter.
+ * The pipeline's graph is drawn here, in the browser, from what is being
+ * edited (playground/sketch.ts, graph/svg.ts), valid or not; a diagnostic
+ * about a component marks its node, and clicking a node selects its lines.
  */
 /// <reference lib="dom" />
 import type { Diagnostic } from "../compiler/diagnostics.ts";
+import { renderSvg } from "../graph/svg.ts";
+import { componentOf, type Sketch, sketchPipelines } from "./sketch.ts";
 
 const EXAMPLE = `apiVersion: flowctl/v1
 kind: Pipeline
@@ -40,8 +45,10 @@ const target = $<HTMLSelectElement>("target");
 const status = $<HTMLSpanElement>("status");
 const list = $<HTMLUListElement>("diagnostics");
 const filesPane = $<HTMLDivElement>("files");
+const graphPane = $<HTMLDivElement>("graph");
 
 let marks = new Map<number, Diagnostic[]>();
+let sketches: Sketch[] = [];
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, text = "", className = ""): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -75,11 +82,48 @@ function selectLine(line: number): void {
   source.scrollTop = Math.max(0, (line - 3) * lineHeight);
 }
 
+/** One picture per pipeline document of the text; what cannot be read yet draws nothing. */
+function drawGraph(text: string): void {
+  try {
+    sketches = sketchPipelines(text);
+  } catch {
+    sketches = []; // the service reports what is wrong with the text
+  }
+  graphPane.replaceChildren(
+    ...sketches.map((sketch) => {
+      const figure = element("figure");
+      const svg = new DOMParser().parseFromString(renderSvg(sketch.topology), "image/svg+xml").documentElement;
+      figure.append(element("figcaption", `pipeline ${sketch.topology.pipeline}`), document.importNode(svg, true));
+      figure.addEventListener("click", (event) => {
+        const id = (event.target as Element).closest(".node")?.getAttribute("data-id");
+        const place = sketch.places.find((p) => p.id === id);
+        if (place) selectLine(place.firstLine);
+      });
+      return figure;
+    }),
+  );
+}
+
+/** Marks the node of each component a diagnostic is about: has-error, else has-warning. */
+function markGraph(diagnostics: readonly Diagnostic[]): void {
+  const figures = [...graphPane.children];
+  for (const node of graphPane.querySelectorAll(".node")) node.classList.remove("has-error", "has-warning");
+  for (const d of diagnostics) {
+    const found = componentOf(d, sketches);
+    if (!found) continue;
+    const node = [...(figures[found.sketch]?.querySelectorAll(".node") ?? [])].find((n) => n.getAttribute("data-id") === found.id);
+    if (!node || node.classList.contains("has-error")) continue;
+    if (d.severity === "error") node.classList.replace("has-warning", "has-error") || node.classList.add("has-error");
+    else node.classList.add("has-warning");
+  }
+}
+
 function show(answer: TranslateResponse): void {
   const diagnostics = answer.diagnostics ?? [];
   marks = new Map();
   for (const d of diagnostics) marks.set(d.line, [...(marks.get(d.line) ?? []), d]);
   drawGutter();
+  markGraph(diagnostics);
   list.replaceChildren(
     ...diagnostics.map((d) => {
       const li = element("li", `${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}`, d.severity);
@@ -108,6 +152,7 @@ let sequence = 0;
 async function translate(): Promise<void> {
   const mine = ++sequence;
   status.textContent = "…";
+  drawGraph(source.value);
   try {
     const response = await fetch("/v1/translate", {
       method: "POST",

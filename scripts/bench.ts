@@ -10,6 +10,10 @@ import { benchControlPlane } from "./bench_controlplane.ts";
 import { benchDeploy } from "./bench_deploy.ts";
 import { benchHostile } from "./bench_hostile.ts";
 import { generatedPipeline } from "./generated_pipeline.ts";
+import { topologyOf } from "../generators/shared/topology.ts";
+import { renderDot } from "../graph/dot.ts";
+import { renderMermaid } from "../graph/mermaid.ts";
+import { renderSvg } from "../graph/svg.ts";
 import { benchService } from "./bench_service.ts";
 
 const RUNS = 5;
@@ -109,6 +113,26 @@ if (import.meta.main) {
     log(`1,000 components → ${target.padEnd(15)} generate ${ms(median(times)).padStart(9)}, whole compile ${ms(median(whole)).padStart(9)}`);
   }
   log(`peak RSS during warm compiles: ${(peak / 2 ** 20).toFixed(0)} MiB`);
+
+  // Pictures: the graph of a validated pipeline in each format (the layout is the SVG's cost).
+  for (const n of [50, 1000]) {
+    const ir = validate(generatedPipeline(n), { filename: "bench.yaml", cue }).pipelines[0];
+    const topology = topologyOf(ir);
+    const time = (render: () => string) => {
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = performance.now();
+        render();
+        times.push(performance.now() - t0);
+      }
+      return median(times);
+    };
+    const svg = renderSvg(topology);
+    log(
+      `graph, ${String(n).padStart(4)} components: svg ${ms(time(() => renderSvg(topology)))} (${(svg.length / 1024).toFixed(0)} KiB), ` +
+        `mermaid ${ms(time(() => renderMermaid(topology)))}, dot ${ms(time(() => renderDot(topology)))}`,
+    );
+  }
 
   // Overlays: a five-file stack (the base and four overlays, each changing every tenth processor) against the base alone.
   for (const n of [100, 1000]) {

@@ -2,8 +2,8 @@
  * Embeds text files the code needs into TypeScript modules, so it gets them
  * without reading files (the core also runs in a browser):
  * schemas/pipeline.cue, the local target's shell runtime, the playground's
- * page (server.ts reads no files, as Deno Deploy wants), and the control
- * plane's Dockerfile (`flowctl controlplane image build` works wherever the
+ * page (server.ts reads no files, as Deno Deploy wants), the control plane's
+ * live page (its script and style) and its Dockerfile (`flowctl controlplane image build` works wherever the
  * CLI is installed).
  * `deno task embed` rewrites them; CI fails when one is stale.
  */
@@ -12,6 +12,9 @@ export const EMBEDDED = [
   { source: "generators/local/local_runtime.sh", module: "generators/local/local_runtime.ts", name: "LOCAL_RUNTIME" },
   { source: "playground/page.html", module: "playground/page_html.ts", name: "PAGE_HTML" },
   { source: "controlplane/Dockerfile", module: "cli/control_plane_dockerfile.ts", name: "CONTROL_PLANE_DOCKERFILE" },
+  { source: "controlplane/page/page.js", module: "controlplane/page/page_script.ts", name: "PAGE_SCRIPT" },
+  { source: "controlplane/page/page.css", module: "controlplane/page/page_style.ts", name: "PAGE_STYLE" },
+  { source: "controlplane/page/icon.svg", module: "controlplane/page/page_icon.ts", name: "PAGE_ICON" },
 ] as const;
 
 export function embeddedModule(source: string, name: string, text: string): string {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian tools the tests use: validators for generated files, pre-commit for
+# Debian tools the tests use: validators for generated files (Graphviz's dot
+# among them, for the graph's DOT), pre-commit for
 # the hooks, chromium for the playground, and a Docker engine (docker.io's
 # dockerd, busybox-static for small images) with the Compose v2 CLI plugin.
 # Installs the missing ones with apt-get (the test machines are Debian, and we
@@ -7,8 +8,8 @@
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 
-tools=(yamllint shellcheck pre-commit chromium dockerd)
-declare -A package_of=([dockerd]=docker.io)
+tools=(yamllint shellcheck pre-commit chromium dockerd dot)
+declare -A package_of=([dockerd]=docker.io [dot]=graphviz)
 missing=()
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || missing+=("${package_of[$tool]:-$tool}")

@@ -276,7 +276,7 @@ function prefixAndRegistryProblems(generator: Generator, options: PrefixAndRegis
 }
 
 /** A pipeline's name as one folder name: `../x` or `/etc` must not lead a file out of the output folder. */
-function folderName(name: string): string {
+export function folderName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "") || "pipeline";
 }
 

@@ -9,22 +9,14 @@ import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import { commentLines } from "../shared/comments.ts";
 import { compact } from "../shared/compact.ts";
-import {
-  CONTROL_PLANE_DATA,
-  CONTROL_PLANE_HTTP_PORT,
-  CONTROL_PLANE_NAME,
-  controlPlaneCommand,
-  helperImage,
-  reservedNames,
-  runsFlowctlImage,
-} from "../shared/control_plane.ts";
+import { CONTROL_PLANE_DATA, CONTROL_PLANE_HTTP_PORT, CONTROL_PLANE_NAME, controlPlaneCommand, controlPlaneEnv, helperImage, reservedNames, runsFlowctlImage } from "../shared/control_plane.ts";
 import { valuesOf } from "../shared/entries.ts";
 import { commandOnly } from "../shared/images.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { prefixed } from "../shared/prefix.ts";
 import { secretVariables } from "../shared/secrets.ts";
-import { activeTls, controlPlaneTlsEnv, TLS_MOUNT_FILES, TLS_MOUNT, tlsCaveats, tlsRoles, tlsSources } from "../shared/tls.ts";
+import { activeTls, TLS_MOUNT_FILES, TLS_MOUNT, tlsCaveats, tlsRoles, tlsSources } from "../shared/tls.ts";
 import { sortKeys } from "../../compiler/source.ts";
 import { cpuCores, dockerMemory } from "../shared/quantity.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
@@ -209,7 +201,7 @@ function controlPlaneService(ir: PipelineIR, options: GeneratorOptions, secrets:
   return compact({
     image: cp.image,
     command: controlPlaneCommand(cp),
-    environment: cp.tls && controlPlaneTlsEnv(),
+    environment: escapeValues(controlPlaneEnv(ir)),
     // Loopback only: its API has no authentication, and a port Docker picks never clashes with another pipeline's.
     ports: flowctl ? [`127.0.0.1:${hostPort || ""}:${CONTROL_PLANE_HTTP_PORT}`] : undefined,
     volumes: [`${cp.storage}:${CONTROL_PLANE_DATA}`],
@@ -348,6 +340,10 @@ function deploy(c: ComponentIR): Record<string, unknown> | undefined {
 function labels(ir: PipelineIR, own: Record<string, string>): Record<string, string> {
   const all: Record<string, string> = { ...valuesOf(ir.labels), "com.flowctl.pipeline": ir.name, ...own };
   return Object.fromEntries(Object.keys(all).sort().map((k) => [k, escape(all[k])]));
+}
+
+function escapeValues(env: Record<string, string> | undefined): Record<string, string> | undefined {
+  return env && Object.fromEntries(Object.entries(env).map(([k, v]) => [k, escape(v)]));
 }
 
 /** Compose interpolates `$VAR`; `$$` is a literal dollar. */

@@ -12,14 +12,7 @@ import type { Generator, GeneratorOptions, GeneratorResult, OutputFile } from ".
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import { commentLines } from "../shared/comments.ts";
 import { compact } from "../shared/compact.ts";
-import {
-  CONTROL_PLANE_DATA,
-  CONTROL_PLANE_HTTP_PORT,
-  CONTROL_PLANE_NAME,
-  controlPlaneCommand,
-  reservedNames,
-  runsFlowctlImage,
-} from "../shared/control_plane.ts";
+import { CONTROL_PLANE_DATA, CONTROL_PLANE_HTTP_PORT, CONTROL_PLANE_NAME, controlPlaneCommand, controlPlaneEnv, reservedNames, runsFlowctlImage } from "../shared/control_plane.ts";
 import { hostPathProblem } from "../shared/host_paths.ts";
 import { commandOnly } from "../shared/images.ts";
 import { listeners } from "../shared/listeners.ts";
@@ -29,7 +22,6 @@ import { prefixed } from "../shared/prefix.ts";
 import {
   activeTls,
   commandLines,
-  controlPlaneTlsEnv,
   inTlsDir,
   TLS_MOUNT_FILES,
   TLS_MOUNT,
@@ -254,7 +246,7 @@ function controlPlaneObjects(ctx: Context): K8sObject[] {
         image: cp.image,
         args: controlPlaneCommand(cp).map(literal),
         ports: ports.map((p) => ({ name: p.name, containerPort: p.port })),
-        env: cp.tls && Object.entries(controlPlaneTlsEnv()).map(([k, v]) => ({ name: k, value: v })),
+        env: Object.entries(controlPlaneEnv(ctx.ir) ?? {}).map(([name, value]) => ({ name, value: literal(value) })),
         // With TLS its HTTP port answers HTTPS; the kubelet does not check the certificate.
         readinessProbe: http
           ? { httpGet: compact({ path: "/health", port: "http", scheme: cp.tls && "HTTPS" }), periodSeconds: cp.probe.intervalSeconds }

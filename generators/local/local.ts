@@ -16,13 +16,13 @@ import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
 import { resolveOptions } from "../generator.ts";
 import { commentLines } from "../shared/comments.ts";
-import { CONTROL_PLANE_NAME, controlPlaneCommand, isBundledControlPlane, isBundledImage, reservedNames } from "../shared/control_plane.ts";
+import { CONTROL_PLANE_NAME, controlPlaneCommand, controlPlaneEnv, isBundledControlPlane, isBundledImage, reservedNames } from "../shared/control_plane.ts";
 import { listeners } from "../shared/listeners.ts";
 import { assignNames } from "../shared/naming.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { prefixed } from "../shared/prefix.ts";
 import { secretVariables } from "../shared/secrets.ts";
-import { activeTls, controlPlaneTlsEnv, tlsCaveats, tlsSources } from "../shared/tls.ts";
+import { activeTls, tlsCaveats, tlsSources } from "../shared/tls.ts";
 import { componentsById, wiredEnv } from "../shared/wiring.ts";
 import { LOCAL_RUNTIME } from "./local_runtime.ts";
 import { shellPath, shellWord } from "./shell_words.ts";
@@ -238,16 +238,15 @@ function controlPlaneLines(ir: PipelineIR, plan: LocalControlPlane, prefix: stri
       .map(shellWord).join(" ") + ' --db "$state_dir/registry.db"' + (tls ? ` ${controlPlaneTlsWords(tls)}` : "")
     : (cp.command ?? (tls ? controlPlaneCommand(cp) : [])).map(shellWord).join(" ");
   const container = shellWord(prefix + CONTROL_PLANE_NAME);
-  const tlsDocker = tls
-    ? [...tlsBinds(tls, "control-plane"), ...Object.entries(controlPlaneTlsEnv()).flatMap(([k, v]) => ["-e", shellWord(`${k}=${v}`)])].join(" ") + " "
-    : "";
+  const env = Object.entries(controlPlaneEnv(ir) ?? {});
+  const docker = [...(tls ? tlsBinds(tls, "control-plane") : []), ...env.flatMap(([k, v]) => ["-e", shellWord(`${k}=${v}`)])];
   // The default image is flowctl itself: this machine's flowctl runs it. Another image runs with docker.
   return [
     `# The control plane: gRPC on ${HOST}:${cp.port}${plan.bundled ? `, HTTP on ${HOST}:${plan.httpPort}` : ""}.`,
     "if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then",
     isBundledImage(cp)
-      ? `  start ${CONTROL_PLANE_NAME} always "\${FLOWCTL:-flowctl}" ${args}`
-      : `  start_container ${CONTROL_PLANE_NAME} always ${container} docker run --rm --network host --name ${container} ${tlsDocker}${
+      ? `  start ${CONTROL_PLANE_NAME} always ${env.length ? `env -- ${env.map(([k, v]) => shellWord(`${k}=${v}`)).join(" ")} ` : ""}"\${FLOWCTL:-flowctl}" ${args}`
+      : `  start_container ${CONTROL_PLANE_NAME} always ${container} docker run --rm --network host --name ${container} ${docker.map((w) => `${w} `).join("")}${
         shellWord(cp.image)
       }${args ? ` ${args}` : ""}`,
     // The bundled one answers /health; another one, or one on TLS (which bash cannot speak), at least accepts connections.

@@ -11,7 +11,7 @@ import type { ComponentIR, PipelineIR, ResourcesIR } from "../../compiler/ir.ts"
 import type { Generator, GeneratorOptions, GeneratorResult } from "../generator.ts";
 import { dropped, type Fidelity, partly, used } from "../fidelity.ts";
 import { commentLines } from "../shared/comments.ts";
-import { CONTROL_PLANE_HTTP_PORT, CONTROL_PLANE_NAME, controlPlaneCommand, reservedNames, runsFlowctlImage } from "../shared/control_plane.ts";
+import { CONTROL_PLANE_HTTP_PORT, CONTROL_PLANE_NAME, controlPlaneCommand, controlPlaneEnv, reservedNames, runsFlowctlImage } from "../shared/control_plane.ts";
 import { valuesOf } from "../shared/entries.ts";
 import { assignNames } from "../shared/naming.ts";
 import { hostPathProblem } from "../shared/host_paths.ts";
@@ -19,7 +19,7 @@ import { listeners } from "../shared/listeners.ts";
 import { prefixed } from "../shared/prefix.ts";
 import { flagsReplacedByCommand, NOT_PASSED } from "../shared/not_passed.ts";
 import { cpuCores, memoryBytes } from "../shared/quantity.ts";
-import { activeTls, controlPlaneTlsEnv, TLS_MOUNT, tlsCaveats, tlsPaths } from "../shared/tls.ts";
+import { activeTls, TLS_MOUNT, tlsCaveats, tlsPaths } from "../shared/tls.ts";
 import { wiredEnv } from "../shared/wiring.ts";
 import { compact } from "../shared/compact.ts";
 import {
@@ -269,7 +269,7 @@ function controlPlaneGroup(ctx: Context): NomadGroup {
         ports: ["grpc", ...(https ? ["http"] : [])],
         mount: tls && [tls.mount],
       }) as NomadTask["config"],
-      env: cp.tls ? controlPlaneTlsEnv() : {},
+      env: controlPlaneEnv(ctx.ir) ?? {},
       templates: tls?.templates ?? [],
       ...(tls && ctx.secretsFrom === "vault" && { vault: true }),
       volumeMounts: [],

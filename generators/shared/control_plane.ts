@@ -5,7 +5,9 @@
  */
 import { CONTROL_PLANE_DEFAULTS } from "../../compiler/format.ts";
 import type { ControlPlaneIR, PipelineIR } from "../../compiler/ir.ts";
-import { controlPlaneTlsFlags } from "./tls.ts";
+import { controlPlaneTlsEnv, controlPlaneTlsFlags } from "./tls.ts";
+import { topologyText } from "../../graph/topology.ts";
+import { topologyOf } from "./topology.ts";
 
 /** The service, Deployment or group name of the control plane. */
 export const CONTROL_PLANE_NAME = "flowctl-control-plane";
@@ -57,4 +59,18 @@ export function isBundledControlPlane(cp: ControlPlaneIR): boolean {
 /** Names a target uses itself, and what for: components must not take them. */
 export function reservedNames(ir: PipelineIR, name: (base: string) => string = (base) => base): Map<string, string> {
   return new Map(ir.controlPlane.enabled ? [[name(CONTROL_PLANE_NAME), "the control plane"]] : []);
+}
+
+/**
+ * The control plane's env: the pipeline's graph for flowctl's own (its page
+ * draws it, /metrics judges its edges; another image has no use for it), and
+ * under TLS the CA its image's health check trusts.
+ */
+export function controlPlaneEnv(ir: PipelineIR): Record<string, string> | undefined {
+  const cp = ir.controlPlane;
+  const env: Record<string, string> = {
+    ...(cp.tls && controlPlaneTlsEnv()),
+    ...((isBundledImage(cp) || runsFlowctlImage(cp)) && { FLOWCTL_TOPOLOGY: topologyText(topologyOf(ir)) }),
+  };
+  return Object.keys(env).length ? env : undefined;
 }

@@ -1,21 +1,11 @@
 /** The control plane's registry and pipeline runs, with a fake clock: no sockets, no disk, no waiting. */
 import assert from "node:assert/strict";
 import { PipelineRuns, RUN_LIMITS } from "../../controlplane/runs.ts";
-import { type ComponentInfo, type ComponentRecord, ControlPlaneError, type Limits, LIMITS, Registry } from "../../controlplane/registry.ts";
+import { type ComponentRecord, ControlPlaneError, type Limits, LIMITS, Registry } from "../../controlplane/registry.ts";
 import type { Change, Store } from "../../controlplane/store.ts";
+import { componentInfo } from "../support/component_info.ts";
 
-const info = (id: string, type: ComponentInfo["type"], extra: Partial<ComponentInfo> = {}): ComponentInfo => ({
-  id,
-  name: id,
-  description: "",
-  version: "1",
-  type,
-  inputEventTypes: [],
-  outputEventTypes: [],
-  endpoint: "",
-  metadata: {},
-  ...extra,
-});
+const info = componentInfo;
 
 const TTL = 30_000;
 const registry = () => new Registry({ heartbeatTtlMs: TTL, endpoint: "cp:8080" });

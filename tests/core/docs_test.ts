@@ -7,12 +7,20 @@
 import assert from "node:assert/strict";
 import { DIAGNOSTIC_CODES } from "../../compiler/diagnostics.ts";
 import { renderTables } from "../../scripts/readme_tables.ts";
-import { ROOT } from "../support/helpers.ts";
+import { README_PICTURE, readmePicture, readmePipeline } from "../../scripts/readme_graph.ts";
+import { cue, ROOT } from "../support/helpers.ts";
 
 const readme = await Deno.readTextFile(new URL("README.md", ROOT));
 
 Deno.test("docs: the README's fidelity tables are rendered from the targets' declarations (deno task docs)", () => {
   assert.equal(readme, renderTables(readme), "README.md is stale: run deno task docs");
+});
+
+Deno.test("docs: the README shows docs/pipeline.svg, its example pipeline as flowctl graph draws it (deno task docs)", async () => {
+  assert(readme.includes(`](${README_PICTURE})`), `README.md shows no ${README_PICTURE}`);
+  assert.match(readmePipeline(readme), /^apiVersion: flowctl\/v1$/m);
+  const committed = await Deno.readTextFile(new URL(README_PICTURE, ROOT)).catch(() => "");
+  assert.equal(committed, readmePicture(readme, await cue()), `${README_PICTURE} is stale: run deno task docs`);
 });
 
 Deno.test("docs: every diagnostic code is in the README's table, with its meaning, and nothing else is", () => {

@@ -5,7 +5,9 @@
  * translated with a prefix and an image registry (WITH_FLAGS), →
  * golden/with_flags/<fixture>/<target>/…, and every fixture in
  * fixtures/with_options/, translated with target options (WITH_OPTIONS), →
- * golden/with_options/<fixture>/<target>/…. A mismatch prints a unified diff.
+ * golden/with_options/<fixture>/<target>/…, and the fixtures of GRAPH_FIXTURES →
+ * golden/<fixture>/graph/<pipeline>.{mmd,dot,svg}, the files `flowctl graph
+ * --output-dir` writes in each format. A mismatch prints a unified diff.
  * `deno task golden:update` (UPDATE_GOLDEN=1) rewrites them and deletes the
  * ones no fixture makes any more. Every compose file is also checked against
  * the Compose schema, every Kubernetes object against the strict Kubernetes
@@ -27,6 +29,10 @@ import { nomadErrors } from "../support/nomad_check.ts";
 import { cue, fixtureFiles, ROOT } from "../support/helpers.ts";
 import { applyPrefixAndRegistry, type PrefixAndRegistry } from "../../translate/prefix_registry.ts";
 import type { GeneratorOptions } from "../../generators/generator.ts";
+import { topologyOf } from "../../generators/shared/topology.ts";
+import { folderName } from "../../translate/compile.ts";
+import { GRAPH_FORMATS } from "../../cli/graph.ts";
+import { svgProblems } from "../support/svg_check.ts";
 
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
 const registry = defaultRegistry();
@@ -44,6 +50,39 @@ const VALID_SETS = [
   { folder: "fixtures/with_flags", golden: "with_flags/", flags: WITH_FLAGS },
   { folder: "fixtures/with_options", golden: "with_options/", flags: WITH_OPTIONS },
 ] as const satisfies readonly { folder: string; golden: string; flags: Flags }[];
+
+/**
+ * The fixtures whose pictures (flowctl graph) are golden: every kind of component, fan-out, fan-in
+ * and a diamond, ids and labels that need escaping, commands as labels, and several pipelines in a file.
+ */
+const GRAPH_FIXTURES = [
+  "commands.yaml",
+  "diamond.yaml",
+  "fan_in.yaml",
+  "fan_out.yaml",
+  "multi_document.yaml",
+  "spec_pipelines.yaml",
+  "tricky_ids.yaml",
+  "tricky_strings.yaml",
+];
+
+/** The pictures of a fixture, by path under golden/, as `flowctl graph --output-dir` names them in each format. */
+async function graphGoldens(fixture: string): Promise<Map<string, string>> {
+  const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
+  const { pipelines } = validate(text, { filename: `fixtures/${fixture}`, cue: await cue() });
+  const out = new Map<string, string>();
+  const name = fixture.replace(/\.(ya?ml|json)$/, "");
+  for (const { extension, render } of Object.values(GRAPH_FORMATS)) {
+    const used = new Set<string>();
+    for (const ir of pipelines) {
+      let file = folderName(ir.name);
+      for (let n = 2; used.has(file); n++) file = `${folderName(ir.name)}-${n}`;
+      used.add(file);
+      out.set(`${name}/graph/${file}.${extension}`, render(topologyOf(ir)));
+    }
+  }
+  return out;
+}
 
 function diagnosticsText(ds: Parameters<typeof formatDiagnostic>[0][]): string {
   return ds.map(formatDiagnostic).join("\n") + "\n";
@@ -65,6 +104,7 @@ async function expectedGoldens(): Promise<Map<string, string>> {
       }
     }
   }
+  for (const fixture of GRAPH_FIXTURES) for (const [path, content] of await graphGoldens(fixture)) out.set(path, content);
   for (const fixture of await fixtureFiles("fixtures/invalid")) {
     const name = fixture.replace(/\.(ya?ml|json)$/, "");
     const text = await Deno.readTextFile(new URL(`fixtures/invalid/${fixture}`, ROOT));
@@ -141,6 +181,24 @@ for (const fixture of await fixtureFiles("fixtures/invalid")) {
     assert(result.diagnostics.some((d) => d.severity === "error"), "an invalid fixture must give an error");
     assert.equal(result.files.length, 0, "no files when there are errors");
     await check(`invalid/${name}/diagnostics.txt`, diagnosticsText(result.diagnostics));
+  });
+}
+
+for (const fixture of GRAPH_FIXTURES) {
+  Deno.test(`golden: ${fixture} → graph (mermaid, dot, svg)`, async () => {
+    const pictures = await graphGoldens(fixture);
+    assert(pictures.size >= 3, "a picture in each format");
+    const text = await Deno.readTextFile(new URL(`fixtures/${fixture}`, ROOT));
+    const { pipelines } = validate(text, { filename: `fixtures/${fixture}`, cue: await cue() });
+    for (const [path, content] of pictures) {
+      await check(path, content);
+      if (path.endsWith(".svg")) {
+        const ir = pipelines.find((p) => path.endsWith(`/${folderName(p.name)}.svg`))!;
+        assert.deepEqual(svgProblems(content, topologyOf(ir)).problems, [], path);
+      }
+    }
+    // Determinism: a second run is byte-identical.
+    assert.deepEqual(await graphGoldens(fixture), pictures);
   });
 }
 

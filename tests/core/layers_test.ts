@@ -14,15 +14,16 @@ const MAY_USE: Record<string, string[]> = {
   "schemas": ["schemas"],
   "version.ts": [],
   "compiler": ["compiler", "schemas"],
-  "generators": ["generators", "compiler", "schemas", "version.ts"],
-  "translate": ["translate", "generators", "compiler", "schemas"],
+  "generators": ["generators", "graph", "compiler", "schemas", "version.ts"],
+  "translate": ["translate", "generators", "graph", "compiler", "schemas"],
   "tls": ["tls"],
-  "controlplane": ["controlplane", "tls"],
+  "graph": ["graph"],
+  "controlplane": ["controlplane", "tls", "graph"],
   "service": ["service", "translate", "generators", "compiler", "schemas"],
   "deploy": ["deploy", "generators", "compiler", "schemas"],
-  "playground": ["playground", "compiler"],
-  "cli": ["cli", "deploy", "translate", "generators", "compiler", "schemas", "controlplane", "tls", "version.ts"],
-  "host": ["host", "tls", "cli", "deploy", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
+  "playground": ["playground", "graph", "compiler"],
+  "cli": ["cli", "deploy", "translate", "generators", "graph", "compiler", "schemas", "controlplane", "tls", "version.ts"],
+  "host": ["host", "tls", "graph", "cli", "deploy", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
 };
 /** Entry points: the library (mod.ts, and its npm and browser builds, which re-export it), the CLI, the service. */
 const ENTRY_FILES = ["mod.ts", "cli.ts", "server.ts", "host/node.ts", "host/browser.ts"];

@@ -87,6 +87,12 @@ Deno.test("action: validate annotates each diagnostic at its line, tables every 
     assert.match(step.summary, /^\| pipelines\/broken\.yaml \| - \| invalid \| 0 \| 1 \| 1 \|$/m);
     assert.match(step.summary, /^\| pipelines\/ledger\.yaml \| docker-compose \| valid \| 1 \| 0 \| 0 \|$/m);
     assert.match(step.summary, /^\| pipelines\/nested\/diamond\.yaml \| docker-compose \| valid \| 1 \| 0 \| 0 \|$/m);
+    // Each valid pipeline's graph, as the golden Mermaid flowchart, in a block GitHub draws; none for the broken one.
+    const blocks = [...step.summary.matchAll(/^\*\*`([^`]+)`\*\*: pipeline `([^`]+)`\n\n```mermaid\n([\s\S]*?)```$/gm)];
+    assert.deepEqual(blocks.map((b) => [b[1], b[2]]), [["pipelines/ledger.yaml", "ledger-fanout"], ["pipelines/nested/diamond.yaml", "diamond"]]);
+    assert.equal(blocks[0][3], await Deno.readTextFile(new URL("golden/fan_out/graph/ledger-fanout.mmd", ROOT)));
+    assert.equal(blocks[1][3], await Deno.readTextFile(new URL("golden/diamond/graph/diamond.mmd", ROOT)));
+    assert.ok(step.summary.indexOf("#### Pipelines") > step.summary.indexOf("| Pipeline | Target |"), "the diagrams come after the table");
   } finally {
     await Deno.remove(ws, { recursive: true });
   }

@@ -166,11 +166,14 @@ Deno.test("control plane HTTP: /health, /metrics (Prometheus text), /api/service
   withControlPlane(async (cp) => {
     const v1 = client("v1", cp.grpcPort);
     await v1.call("RegisterComponent", { component: { id: 'we"ird\\id', type: "COMPONENT_TYPE_SOURCE" } });
+    await v1.call("Heartbeat", { service_id: 'we"ird\\id', metrics: { "events seen": "12", version: "1.2.3" } });
     const base = `http://127.0.0.1:${cp.httpPort}`;
     assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: "ok", pipeline: "healthy", components: 1 });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /^# TYPE flowctl_components gauge$/m);
     assert.match(metrics, /^flowctl_component_healthy\{service_id="we\\"ird\\\\id",type="SOURCE"\} 1$/m);
+    assert.match(metrics, /^flowctl_component_metric\{component_id="we\\"ird\\\\id",service_id="we\\"ird\\\\id",name="events seen"\} 12$/m);
+    assert.doesNotMatch(metrics, /name="version"/);
     assert.match(metrics, /^flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/RegisterComponent",code="OK"\} 1$/m);
     const services = await (await fetch(`${base}/api/services`)).json();
     assert.equal(services.services[0].service_id, 'we"ird\\id');

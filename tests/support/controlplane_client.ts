@@ -4,6 +4,7 @@ import type { ClientConnection } from "../../controlplane/client_credentials.ts"
 import { protoPackage } from "../../controlplane/grpc_service.ts";
 import { type ControlPlane, startControlPlane } from "../../controlplane/server.ts";
 import type { TlsPaths } from "../../controlplane/tls_files.ts";
+import type { Topology } from "../../graph/topology.ts";
 
 const pkg = protoPackage();
 
@@ -34,7 +35,15 @@ export function client(service: "v1" | "legacy", port: number, host = "127.0.0.1
  */
 export async function withControlPlane(
   fn: (cp: ControlPlane, dir: string, logs: string[]) => Promise<void>,
-  options: { ttlMs?: number; sweepMs?: number; dir?: string; tls?: TlsPaths; tlsReloadMs?: number; inMemory?: boolean } = {},
+  options: {
+    ttlMs?: number;
+    sweepMs?: number;
+    dir?: string;
+    tls?: TlsPaths;
+    tlsReloadMs?: number;
+    inMemory?: boolean;
+    topology?: Topology;
+  } = {},
 ) {
   const dir = options.dir ?? await Deno.makeTempDir();
   const logs: string[] = [];
@@ -48,6 +57,7 @@ export async function withControlPlane(
       sweepIntervalMs: options.sweepMs ?? 10_000,
       tls: options.tls,
       tlsReloadMs: options.tlsReloadMs,
+      topology: options.topology,
       log: (line) => logs.push(line),
     });
     try {

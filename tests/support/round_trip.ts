@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { topologyText } from "../../graph/topology.ts";
+import { topologyOf } from "../../generators/shared/topology.ts";
 import type { ComponentIR, PipelineIR } from "../../compiler/ir.ts";
 import { dnsLabel, envName } from "../../compiler/format.ts";
 import { LOCAL_RUNTIME } from "../../generators/local/local_runtime.ts";
@@ -32,6 +34,9 @@ export function checkComposeValues(content: string, ir: PipelineIR): void {
         assert.equal((got as string).replaceAll("$$", "$"), value, `${c.id}.${key} changed in the round trip`);
       }
     }
+    // The control plane is handed the pipeline's graph as written (flowctl's image only).
+    const topology = doc.services["flowctl-control-plane"]?.environment?.FLOWCTL_TOPOLOGY;
+    if (topology !== undefined) assert.equal((topology as string).replaceAll("$$", "$"), topologyText(topologyOf(ir)), `FLOWCTL_TOPOLOGY (YAML ${version})`);
     // Files: a top-level config each, its content as written once `$$` is read back as `$`, mounted at the path.
     const all = doc as unknown as {
       configs?: Record<string, { content: string }>;
@@ -72,6 +77,9 @@ export function checkKubernetesValues(contents: string[], ir: PipelineIR): void 
       assert.equal(configMaps.get(volume.configMap.name)?.[mount.subPath], f.content, `${c.id}: file ${f.path} byte for byte`);
     }
   }
+  const controlPlane = containers.get("flowctl-control-plane");
+  const topology = controlPlane && containerAsSeen(controlPlane).env.FLOWCTL_TOPOLOGY;
+  if (topology !== undefined) assert.equal(topology, topologyText(topologyOf(ir)), "FLOWCTL_TOPOLOGY as the control plane sees it");
   for (const c of ir.components) {
     const container = containers.get(dnsLabel(c.id));
     if (!container) continue;

@@ -61,6 +61,10 @@ job "anchors" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"anchors\",\"components\":[\n{\"id\":\"src\",\"kind\":\"source\",\"label\":\"example/base:1\",\"inputs\":[]},\n{\"id\":\"dst\",\"kind\":\"sink\",\"label\":\"example/base:1\",\"inputs\":[\"src\"]}\n]}"
+      }
     }
   }
 

@@ -61,6 +61,10 @@ job "commands" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"commands\",\"components\":[\n{\"id\":\"ticker\",\"kind\":\"source\",\"label\":\"python3 ticker.py\",\"inputs\":[]},\n{\"id\":\"printer\",\"kind\":\"sink\",\"label\":\"sh -c\",\"inputs\":[\"ticker\"]}\n]}"
+      }
     }
   }
 

@@ -61,6 +61,10 @@ job "diamond" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"diamond\",\"components\":[\n{\"id\":\"a\",\"kind\":\"source\",\"label\":\"example/a:1\",\"inputs\":[]},\n{\"id\":\"c\",\"kind\":\"processor\",\"label\":\"example/c:1\",\"inputs\":[\"a\"]},\n{\"id\":\"b\",\"kind\":\"processor\",\"label\":\"example/b:1\",\"inputs\":[\"a\"]},\n{\"id\":\"d\",\"kind\":\"sink\",\"label\":\"example/d:1\",\"inputs\":[\"b\",\"c\"]}\n]}"
+      }
     }
   }
 

@@ -165,7 +165,7 @@ wait_all() {
 
 # The control plane: gRPC on 127.0.0.1:8070, HTTP on 127.0.0.1:8071.
 if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then
-  start flowctl-control-plane always "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8070 --http-port 8071 --heartbeat-ttl 20s --db "$state_dir/registry.db"
+  start flowctl-control-plane always env -- $'FLOWCTL_TOPOLOGY={"pipeline":"every-setting","components":[\n{"id":"source","kind":"source","label":"example/source:1","inputs":[]},\n{"id":"checker","kind":"pipeline","label":"example/checker:1","inputs":[]},\n{"id":"worker","kind":"pipeline","label":"example/worker:1","inputs":["source"]},\n{"id":"sink","kind":"sink","label":"example/sink:1","inputs":["worker"]}\n]}' "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8070 --http-port 8071 --heartbeat-ttl 20s --db "$state_dir/registry.db"
   await_healthy flowctl-control-plane 8071 /health
 fi
 first_component=${#supervisors[@]}

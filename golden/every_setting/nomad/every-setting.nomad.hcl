@@ -68,6 +68,10 @@ job "every-setting" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"every-setting\",\"components\":[\n{\"id\":\"source\",\"kind\":\"source\",\"label\":\"example/source:1\",\"inputs\":[]},\n{\"id\":\"checker\",\"kind\":\"pipeline\",\"label\":\"example/checker:1\",\"inputs\":[]},\n{\"id\":\"worker\",\"kind\":\"pipeline\",\"label\":\"example/worker:1\",\"inputs\":[\"source\"]},\n{\"id\":\"sink\",\"kind\":\"sink\",\"label\":\"example/sink:1\",\"inputs\":[\"worker\"]}\n]}"
+      }
     }
   }
 

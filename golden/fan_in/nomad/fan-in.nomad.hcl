@@ -61,6 +61,10 @@ job "fan-in" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"fan-in\",\"components\":[\n{\"id\":\"testnet\",\"kind\":\"source\",\"label\":\"ghcr.io/example/source:1.0\",\"inputs\":[]},\n{\"id\":\"mainnet\",\"kind\":\"source\",\"label\":\"ghcr.io/example/source:1.0\",\"inputs\":[]},\n{\"id\":\"merge\",\"kind\":\"processor\",\"label\":\"ghcr.io/example/merge:1.0\",\"inputs\":[\"mainnet\",\"testnet\"]},\n{\"id\":\"archive\",\"kind\":\"sink\",\"label\":\"ghcr.io/example/archive:1.0\",\"inputs\":[\"merge\"]}\n]}"
+      }
     }
   }
 

@@ -67,6 +67,10 @@ job "ledger-fanout" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"ledger-fanout\",\"components\":[\n{\"id\":\"ledger-source\",\"kind\":\"source\",\"label\":\"docker.io/withobsrvr/stellar-live-source:v1.0.0\",\"inputs\":[]},\n{\"id\":\"token-transfers\",\"kind\":\"processor\",\"label\":\"docker.io/withobsrvr/ttp-processor:v1.2.0\",\"inputs\":[\"ledger-source\"]},\n{\"id\":\"postgres\",\"kind\":\"sink\",\"label\":\"docker.io/withobsrvr/postgres-sink:v1.0.0\",\"inputs\":[\"token-transfers\"]},\n{\"id\":\"duckdb\",\"kind\":\"sink\",\"label\":\"docker.io/withobsrvr/duckdb-consumer:v1.0.0\",\"inputs\":[\"token-transfers\"]}\n]}"
+      }
     }
   }
 

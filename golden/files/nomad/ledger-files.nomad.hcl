@@ -61,6 +61,10 @@ job "ledger-files" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"ledger-files\",\"components\":[\n{\"id\":\"ledger-source\",\"kind\":\"source\",\"label\":\"docker.io/withobsrvr/stellar-live-source:v1.0.0\",\"inputs\":[]},\n{\"id\":\"postgres\",\"kind\":\"sink\",\"label\":\"docker.io/withobsrvr/postgres-sink:v1.0.0\",\"inputs\":[\"ledger-source\"]}\n]}"
+      }
     }
   }
 

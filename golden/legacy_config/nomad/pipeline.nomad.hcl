@@ -61,6 +61,10 @@ job "pipeline" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"pipeline\",\"components\":[\n{\"id\":\"stellar\",\"kind\":\"source\",\"label\":\"example/stellar:1\",\"inputs\":[]},\n{\"id\":\"filter\",\"kind\":\"processor\",\"label\":\"example/filter:1\",\"inputs\":[\"stellar\"]},\n{\"id\":\"stdout\",\"kind\":\"sink\",\"label\":\"example/stdout:1\",\"inputs\":[\"filter\"]}\n]}"
+      }
     }
   }
 

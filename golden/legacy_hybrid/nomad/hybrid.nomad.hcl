@@ -63,6 +63,10 @@ job "hybrid" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"hybrid\",\"components\":[\n{\"id\":\"src\",\"kind\":\"source\",\"label\":\"example/src:1\",\"inputs\":[]},\n{\"id\":\"dst\",\"kind\":\"sink\",\"label\":\"example/dst:1\",\"inputs\":[\"src\"]}\n]}"
+      }
     }
   }
 

@@ -61,6 +61,10 @@ job "alpha" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"alpha\",\"components\":[\n{\"id\":\"rpc\",\"kind\":\"source\",\"label\":\"example/rpc:1\",\"inputs\":[]},\n{\"id\":\"pg\",\"kind\":\"sink\",\"label\":\"example/pg:1\",\"inputs\":[\"rpc\"]}\n]}"
+      }
     }
   }
 

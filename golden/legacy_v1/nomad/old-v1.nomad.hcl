@@ -61,6 +61,10 @@ job "old-v1" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"old-v1\",\"components\":[\n{\"id\":\"src\",\"kind\":\"source\",\"label\":\"example/src:1\",\"inputs\":[]},\n{\"id\":\"dst\",\"kind\":\"sink\",\"label\":\"example/dst:1\",\"inputs\":[\"src\"]}\n]}"
+      }
     }
   }
 

@@ -61,6 +61,10 @@ job "sandbox" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"sandbox\",\"components\":[\n{\"id\":\"redis-source\",\"kind\":\"source\",\"label\":\"example/redis-source:1\",\"inputs\":[]},\n{\"id\":\"stdout-sink\",\"kind\":\"sink\",\"label\":\"example/stdout:1\",\"inputs\":[\"redis-source\"]}\n]}"
+      }
     }
   }
 

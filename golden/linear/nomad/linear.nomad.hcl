@@ -61,6 +61,10 @@ job "linear" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"linear\",\"components\":[\n{\"id\":\"source\",\"kind\":\"source\",\"label\":\"ghcr.io/example/source:1.0\",\"inputs\":[]},\n{\"id\":\"transform\",\"kind\":\"processor\",\"label\":\"ghcr.io/example/transform:1.0\",\"inputs\":[\"source\"]},\n{\"id\":\"sink\",\"kind\":\"sink\",\"label\":\"ghcr.io/example/sink:1.0\",\"inputs\":[\"transform\"]}\n]}"
+      }
     }
   }
 

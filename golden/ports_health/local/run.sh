@@ -163,7 +163,7 @@ wait_all() {
 
 # The control plane: gRPC on 127.0.0.1:8080, HTTP on 127.0.0.1:8081.
 if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then
-  start flowctl-control-plane always "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db"
+  start flowctl-control-plane always env -- $'FLOWCTL_TOPOLOGY={"pipeline":"ports-health","components":[\n{"id":"api","kind":"source","label":"example/api:1","inputs":[]},\n{"id":"store","kind":"sink","label":"example/store:1","inputs":["api"]}\n]}' "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db"
   await_healthy flowctl-control-plane 8081 /health
 fi
 first_component=${#supervisors[@]}

@@ -61,6 +61,10 @@ job "ports-health" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"ports-health\",\"components\":[\n{\"id\":\"api\",\"kind\":\"source\",\"label\":\"example/api:1\",\"inputs\":[]},\n{\"id\":\"store\",\"kind\":\"sink\",\"label\":\"example/store:1\",\"inputs\":[\"api\"]}\n]}"
+      }
     }
   }
 

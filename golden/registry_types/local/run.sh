@@ -165,7 +165,7 @@ wait_all() {
 
 # The control plane: gRPC on 127.0.0.1:8080, HTTP on 127.0.0.1:8081.
 if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then
-  start flowctl-control-plane always "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db"
+  start flowctl-control-plane always env -- $'FLOWCTL_TOPOLOGY={"pipeline":"registry-types","components":[\n{"id":"stellar-source","kind":"source","label":"docker.io/withobsrvr/stellar-live-source:v1.0.0","inputs":[]},\n{"id":"duckdb","kind":"sink","label":"docker.io/acme/duckdb-consumer:v2.1.0","inputs":["stellar-source"]}\n]}' "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db"
   await_healthy flowctl-control-plane 8081 /health
 fi
 first_component=${#supervisors[@]}

@@ -63,6 +63,10 @@ job "registry-types" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"registry-types\",\"components\":[\n{\"id\":\"stellar-source\",\"kind\":\"source\",\"label\":\"docker.io/withobsrvr/stellar-live-source:v1.0.0\",\"inputs\":[]},\n{\"id\":\"duckdb\",\"kind\":\"sink\",\"label\":\"docker.io/acme/duckdb-consumer:v2.1.0\",\"inputs\":[\"stellar-source\"]}\n]}"
+      }
     }
   }
 

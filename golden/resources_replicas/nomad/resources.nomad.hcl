@@ -61,6 +61,10 @@ job "resources" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"resources\",\"components\":[\n{\"id\":\"src\",\"kind\":\"source\",\"label\":\"example/src:1\",\"inputs\":[]},\n{\"id\":\"workers\",\"kind\":\"processor\",\"label\":\"example/worker:1\",\"inputs\":[\"src\"]},\n{\"id\":\"paused\",\"kind\":\"sink\",\"label\":\"example/sink:1\",\"inputs\":[\"workers\"]}\n]}"
+      }
     }
   }
 

@@ -61,6 +61,10 @@ job "ledger-secrets" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"ledger-secrets\",\"components\":[\n{\"id\":\"ledger-source\",\"kind\":\"source\",\"label\":\"docker.io/withobsrvr/stellar-live-source:v1.0.0\",\"inputs\":[]},\n{\"id\":\"postgres\",\"kind\":\"sink\",\"label\":\"docker.io/withobsrvr/postgres-sink:v1.0.0\",\"inputs\":[\"ledger-source\"]},\n{\"id\":\"archive\",\"kind\":\"sink\",\"label\":\"ghcr.io/acme/archive:2\",\"inputs\":[\"ledger-source\"]}\n]}"
+      }
     }
   }
 

@@ -61,6 +61,10 @@ job "cdp" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"cdp\",\"components\":[\n{\"id\":\"latest-ledger\",\"kind\":\"pipeline\",\"label\":\"withobsrvr/cdp-pipeline-workflow:latest\",\"inputs\":[]},\n{\"id\":\"analytics\",\"kind\":\"pipeline\",\"label\":\"withobsrvr/cdp-pipeline-workflow:latest\",\"inputs\":[]}\n]}"
+      }
     }
   }
 

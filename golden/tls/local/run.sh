@@ -195,7 +195,7 @@ tls_file components/postgres-key.pem key
 
 # The control plane: gRPC on 127.0.0.1:8080, HTTP on 127.0.0.1:8081.
 if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then
-  start flowctl-control-plane always "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db" --tls-cert "$tls_dir"/control-plane.pem --tls-key "$tls_dir"/control-plane-key.pem --tls-ca-cert "$tls_dir"/ca.pem
+  start flowctl-control-plane always env -- 'FLOWCTL_TLS_CA=/etc/flowctl/tls/ca.pem' $'FLOWCTL_TOPOLOGY={"pipeline":"ledger-tls","components":[\n{"id":"ledger-source","kind":"source","label":"docker.io/withobsrvr/stellar-live-source:v1.0.0","inputs":[]},\n{"id":"token-transfers","kind":"processor","label":"docker.io/withobsrvr/ttp-processor:v1.2.0","inputs":["ledger-source"]},\n{"id":"postgres","kind":"sink","label":"docker.io/withobsrvr/postgres-sink:v1.0.0","inputs":["token-transfers"]}\n]}' "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db" --tls-cert "$tls_dir"/control-plane.pem --tls-key "$tls_dir"/control-plane-key.pem --tls-ca-cert "$tls_dir"/ca.pem
   await_healthy flowctl-control-plane 8080 ''
 fi
 first_component=${#supervisors[@]}

@@ -102,7 +102,8 @@ job "ledger-tls" {
       }
 
       env {
-        FLOWCTL_TLS_CA = "/etc/flowctl/tls/ca.pem"
+        FLOWCTL_TLS_CA   = "/etc/flowctl/tls/ca.pem"
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"ledger-tls\",\"components\":[\n{\"id\":\"ledger-source\",\"kind\":\"source\",\"label\":\"docker.io/withobsrvr/stellar-live-source:v1.0.0\",\"inputs\":[]},\n{\"id\":\"token-transfers\",\"kind\":\"processor\",\"label\":\"docker.io/withobsrvr/ttp-processor:v1.2.0\",\"inputs\":[\"ledger-source\"]},\n{\"id\":\"postgres\",\"kind\":\"sink\",\"label\":\"docker.io/withobsrvr/postgres-sink:v1.0.0\",\"inputs\":[\"token-transfers\"]}\n]}"
       }
 
       template {

@@ -193,7 +193,7 @@ tls_file 'components/printer'\''s sink-key.pem' key
 
 # The control plane: gRPC on 127.0.0.1:8080, HTTP on 127.0.0.1:8081.
 if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then
-  start flowctl-control-plane always "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db" --tls-cert "$tls_dir"/control-plane.pem --tls-key "$tls_dir"/control-plane-key.pem --tls-ca-cert "$tls_dir"/ca.pem
+  start flowctl-control-plane always env -- 'FLOWCTL_TLS_CA=/etc/flowctl/tls/ca.pem' $'FLOWCTL_TOPOLOGY={"pipeline":"tls-processes","components":[\n{"id":"ticker","kind":"source","label":"python3 ticker.py","inputs":[]},\n{"id":"printer\'s sink","kind":"sink","label":"/usr/bin/printer","inputs":["ticker"]}\n]}' "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db" --tls-cert "$tls_dir"/control-plane.pem --tls-key "$tls_dir"/control-plane-key.pem --tls-ca-cert "$tls_dir"/ca.pem
   await_healthy flowctl-control-plane 8080 ''
 fi
 first_component=${#supervisors[@]}

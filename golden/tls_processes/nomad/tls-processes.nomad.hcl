@@ -97,7 +97,8 @@ job "tls-processes" {
       }
 
       env {
-        FLOWCTL_TLS_CA = "/etc/flowctl/tls/ca.pem"
+        FLOWCTL_TLS_CA   = "/etc/flowctl/tls/ca.pem"
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"tls-processes\",\"components\":[\n{\"id\":\"ticker\",\"kind\":\"source\",\"label\":\"python3 ticker.py\",\"inputs\":[]},\n{\"id\":\"printer's sink\",\"kind\":\"sink\",\"label\":\"/usr/bin/printer\",\"inputs\":[\"ticker\"]}\n]}"
       }
 
       template {

@@ -189,7 +189,7 @@ fi
 
 # The control plane: gRPC on 127.0.0.1:9090.
 if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then
-  start_container flowctl-control-plane always flowctl-tls-server-flowctl-control-plane docker run --rm --network host --name flowctl-tls-server-flowctl-control-plane -v "$tls_dir"/ca.pem:/etc/flowctl/tls/ca.pem:ro -v "$tls_dir"/control-plane.pem:/etc/flowctl/tls/cert.pem:ro -v "$tls_dir"/control-plane-key.pem:/etc/flowctl/tls/key.pem:ro -e 'FLOWCTL_TLS_CA=/etc/flowctl/tls/ca.pem' registry.example.com/flowctl/control-plane:0.1.0 controlplane --port 9090 --heartbeat-ttl 30s --db /var/lib/flowctl/registry.db --tls-cert /etc/flowctl/tls/cert.pem --tls-key /etc/flowctl/tls/key.pem
+  start_container flowctl-control-plane always flowctl-tls-server-flowctl-control-plane docker run --rm --network host --name flowctl-tls-server-flowctl-control-plane -v "$tls_dir"/ca.pem:/etc/flowctl/tls/ca.pem:ro -v "$tls_dir"/control-plane.pem:/etc/flowctl/tls/cert.pem:ro -v "$tls_dir"/control-plane-key.pem:/etc/flowctl/tls/key.pem:ro -e 'FLOWCTL_TLS_CA=/etc/flowctl/tls/ca.pem' -e $'FLOWCTL_TOPOLOGY={"pipeline":"tls-server","components":[\n{"id":"src","kind":"source","label":"example/src:1","inputs":[]},\n{"id":"dst","kind":"sink","label":"example/dst:1","inputs":["src"]}\n]}' registry.example.com/flowctl/control-plane:0.1.0 controlplane --port 9090 --heartbeat-ttl 30s --db /var/lib/flowctl/registry.db --tls-cert /etc/flowctl/tls/cert.pem --tls-key /etc/flowctl/tls/key.pem
   await_healthy flowctl-control-plane 9090 ''
 fi
 first_component=${#supervisors[@]}

@@ -91,7 +91,8 @@ job "tls-server" {
       }
 
       env {
-        FLOWCTL_TLS_CA = "/etc/flowctl/tls/ca.pem"
+        FLOWCTL_TLS_CA   = "/etc/flowctl/tls/ca.pem"
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"tls-server\",\"components\":[\n{\"id\":\"src\",\"kind\":\"source\",\"label\":\"example/src:1\",\"inputs\":[]},\n{\"id\":\"dst\",\"kind\":\"sink\",\"label\":\"example/dst:1\",\"inputs\":[\"src\"]}\n]}"
       }
 
       template {

@@ -61,6 +61,10 @@ job "tricky-ids" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"tricky-ids\",\"components\":[\n{\"id\":\"src{{.X}}$${Y}%%{z}\",\"kind\":\"source\",\"label\":\"example/src:1\",\"inputs\":[]},\n{\"id\":\"mid\\\"quote\\\\back\",\"kind\":\"processor\",\"label\":\"example/mid:1\",\"inputs\":[\"src{{.X}}$${Y}%%{z}\"]},\n{\"id\":\"sink\",\"kind\":\"sink\",\"label\":\"example/sink:1\",\"inputs\":[\"mid\\\"quote\\\\back\"]}\n]}"
+      }
     }
   }
 

@@ -67,6 +67,10 @@ job "tricky-values" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"tricky-values\",\"components\":[\n{\"id\":\"src\",\"kind\":\"source\",\"label\":\"example/src:1\",\"inputs\":[]},\n{\"id\":\"dst\",\"kind\":\"sink\",\"label\":\"example/dst:1\",\"inputs\":[\"src\"]}\n]}"
+      }
     }
   }
 

@@ -62,6 +62,10 @@ job "volumes-cluster" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"volumes-cluster\",\"components\":[\n{\"id\":\"reader\",\"kind\":\"source\",\"label\":\"example/reader:1\",\"inputs\":[]},\n{\"id\":\"writer\",\"kind\":\"sink\",\"label\":\"example/writer:1\",\"inputs\":[\"reader\"]}\n]}"
+      }
     }
   }
 

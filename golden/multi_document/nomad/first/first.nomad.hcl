@@ -61,6 +61,10 @@ job "first" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"first\",\"components\":[\n{\"id\":\"a\",\"kind\":\"source\",\"label\":\"example/a:1\",\"inputs\":[]},\n{\"id\":\"b\",\"kind\":\"sink\",\"label\":\"example/b:1\",\"inputs\":[\"a\"]}\n]}"
+      }
     }
   }
 

@@ -61,6 +61,10 @@ job "second" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"second\",\"components\":[\n{\"id\":\"a\",\"kind\":\"source\",\"label\":\"example/a:2\",\"inputs\":[]},\n{\"id\":\"b\",\"kind\":\"sink\",\"label\":\"example/b:2\",\"inputs\":[\"a\"]}\n]}"
+      }
     }
   }
 

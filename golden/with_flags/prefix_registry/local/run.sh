@@ -163,7 +163,7 @@ wait_all() {
 
 # The control plane: gRPC on 127.0.0.1:8080, HTTP on 127.0.0.1:8081.
 if [[ ${FLOWCTL_CONTROL_PLANE:-} != external ]]; then
-  start flowctl-control-plane always "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db"
+  start flowctl-control-plane always env -- $'FLOWCTL_TOPOLOGY={"pipeline":"ledger","components":[\n{"id":"ledger-source","kind":"source","label":"registry.example.com/acme/stellar-live-source:v1.0.0","inputs":[]},\n{"id":"token-transfers","kind":"processor","label":"docker.io/withobsrvr/ttp-processor:v1.2.0","inputs":["ledger-source"]},\n{"id":"postgres","kind":"sink","label":"registry.example.com/acme/postgres:16","inputs":["token-transfers"]},\n{"id":"archive","kind":"sink","label":"ghcr.io/acme/archiver:2","inputs":["token-transfers"]}\n]}' "${FLOWCTL:-flowctl}" controlplane --address 127.0.0.1 --port 8080 --http-port 8081 --heartbeat-ttl 30s --db "$state_dir/registry.db"
   await_healthy flowctl-control-plane 8081 /health
 fi
 first_component=${#supervisors[@]}

@@ -61,6 +61,10 @@ job "dev-ledger" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"ledger\",\"components\":[\n{\"id\":\"ledger-source\",\"kind\":\"source\",\"label\":\"registry.example.com/acme/stellar-live-source:v1.0.0\",\"inputs\":[]},\n{\"id\":\"token-transfers\",\"kind\":\"processor\",\"label\":\"docker.io/withobsrvr/ttp-processor:v1.2.0\",\"inputs\":[\"ledger-source\"]},\n{\"id\":\"postgres\",\"kind\":\"sink\",\"label\":\"registry.example.com/acme/postgres:16\",\"inputs\":[\"token-transfers\"]},\n{\"id\":\"archive\",\"kind\":\"sink\",\"label\":\"ghcr.io/acme/archiver:2\",\"inputs\":[\"token-transfers\"]}\n]}"
+      }
     }
   }
 

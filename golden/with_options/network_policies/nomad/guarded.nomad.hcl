@@ -61,6 +61,10 @@ job "guarded" {
         ]
         ports = ["grpc"]
       }
+
+      env {
+        FLOWCTL_TOPOLOGY = "{\"pipeline\":\"guarded\",\"components\":[\n{\"id\":\"a\",\"kind\":\"source\",\"label\":\"example/a:1\",\"inputs\":[]},\n{\"id\":\"e\",\"kind\":\"source\",\"label\":\"example/e:1\",\"inputs\":[]},\n{\"id\":\"b\",\"kind\":\"processor\",\"label\":\"example/b:1\",\"inputs\":[\"a\"]},\n{\"id\":\"c\",\"kind\":\"processor\",\"label\":\"example/c:1\",\"inputs\":[\"a\"]},\n{\"id\":\"d\",\"kind\":\"sink\",\"label\":\"example/d:1\",\"inputs\":[\"b\",\"c\",\"e\"]}\n]}"
+      }
     }
   }
 
