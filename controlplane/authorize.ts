@@ -34,6 +34,8 @@ const RULES: Record<string, Rule> = {
   [`${V1}/GetComponentStatus`]: { kind: "own", serviceId: (req) => req.service_id, operatorToo: true },
   [`${V1}/DiscoverComponents`]: { kind: "anyone" },
   [`${V1}/ListComponents`]: { kind: "operator" },
+  // flowctl's own watch (watch_service.ts): discovery as it changes, for components and the operator.
+  ["flowctl.watch.v1.ComponentWatch/Watch"]: { kind: "anyone" },
   [`${LEGACY}/Register`]: {
     kind: "register",
     id: (req) => req.component_id || req.service_id || "",

@@ -8,6 +8,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { enumFromWire, enumToWire, type OpenEnum } from "./open_enum.ts";
 import { ownValue } from "./own_keys.ts";
 import { CONTROL_PLANE_PROTOS } from "./proto/protos.ts";
 import { pageOf } from "./paging.ts";
@@ -18,8 +19,10 @@ import {
   type ComponentType,
   ControlPlaneError,
   HEALTH_STATUSES,
+  type HealthStatus,
   type Registry,
 } from "./registry.ts";
+import { runFields } from "./run_fields.ts";
 import { type PipelineRun, type PipelineRuns, RUN_STATUSES, type RunMetrics } from "./runs.ts";
 import type { Store } from "./store.ts";
 import { type Descriptor, type MessageShape, messageShapes, wireProblem } from "./wire_check.ts";
@@ -49,8 +52,12 @@ let protos: ProtoPackage | undefined;
 // deno-lint-ignore no-explicit-any
 export type ProtoPackage = any;
 
-/** How proto-loader turns messages into objects: field names as in the .proto files, enums by name. */
-export const PROTO_OPTIONS: protoLoader.Options = { keepCase: true, enums: String, longs: Number, defaults: true };
+/**
+ * How proto-loader turns messages into objects: field names as in the .proto
+ * files, enums by name (a value the schema does not name as its number), and
+ * 64-bit integers as decimal text, exact where a JS number is not (past 2^53).
+ */
+export const PROTO_OPTIONS: protoLoader.Options = { keepCase: true, enums: String, longs: String, defaults: true };
 
 /** From the .proto files embedded as JSON (scripts/embed_protos.ts), so no file is read at run time. */
 function packageDefinition(): protoLoader.PackageDefinition {
@@ -79,7 +86,7 @@ class EncodedReply {
 }
 
 /** The service definitions for `grpc.Server.addService`, with requests checked on the wire. */
-export function loadServices(): { v1: grpc.ServiceDefinition; legacy: grpc.ServiceDefinition } {
+export function loadServices(): { v1: grpc.ServiceDefinition; legacy: grpc.ServiceDefinition; watch: grpc.ServiceDefinition } {
   const defs = packageDefinition();
   const types = new Map<string, Descriptor>();
   for (const [name, def] of Object.entries(defs)) {
@@ -104,7 +111,11 @@ export function loadServices(): { v1: grpc.ServiceDefinition; legacy: grpc.Servi
       }];
     }));
   };
-  return { v1: checked("flowctl.v1.ControlPlaneService"), legacy: checked("flowctl.ControlPlane") };
+  return {
+    v1: checked("flowctl.v1.ControlPlaneService"),
+    legacy: checked("flowctl.ControlPlane"),
+    watch: checked("flowctl.watch.v1.ComponentWatch"), // watch_service.ts
+  };
 }
 
 function decodeRequest(bytes: Buffer, shape: MessageShape, decode: (bytes: Buffer) => unknown): unknown {
@@ -132,19 +143,19 @@ export function v1Handlers(ctx: ServiceContext): Record<string, Handler> {
       return {};
     },
     DiscoverComponents(req) {
-      const found = registry.discover(enumValue("type", req.type, COMPONENT_TYPES), req.event_types, req.metadata_filters);
+      const found = registry.discover(componentType("type", req.type), req.event_types, req.metadata_filters);
       const page = pageOfRecords(registry, found, req);
       return { components: page.items.map((r) => componentTo(r.component)), next_page_token: page.nextToken };
     },
     Heartbeat(req) {
-      registry.heartbeat(req.service_id, enumValue("status", req.status, HEALTH_STATUSES), req.metrics, ctx.clock());
+      registry.heartbeat(req.service_id, healthStatus("status", req.status), req.metrics, ctx.clock());
       return {};
     },
     GetComponentStatus(req) {
       return statusTo(registry.status(req.service_id));
     },
     ListComponents(req) {
-      const list = registry.list(enumValue("type_filter", req.type_filter, COMPONENT_TYPES), req.include_unhealthy);
+      const list = registry.list(componentType("type_filter", req.type_filter), req.include_unhealthy);
       const page = pageOfRecords(registry, list, req);
       return { components: page.items.map(statusTo), next_page_token: page.nextToken };
     },
@@ -160,7 +171,7 @@ export function legacyHandlers(ctx: ServiceContext): Record<string, Handler> {
       const named = (field: string) =>
         ["processor", "source", "sink"].map((k) => ownValue(metadata, `${k}_${field}`)).find(Boolean) ??
           ownValue(metadata, field) ?? "";
-      const type = LEGACY_TO_V1[enumValue("service_type", req.service_type, SERVICE_TYPES)];
+      const type = legacyToV1(enumFromWire("service_type", req.service_type, "SERVICE_TYPE", SERVICE_TYPES));
       const component: ComponentInfo = {
         id: req.component_id || req.service_id,
         name: named("name"),
@@ -200,14 +211,14 @@ export function legacyHandlers(ctx: ServiceContext): Record<string, Handler> {
       return runTo(run);
     },
     UpdatePipelineRun(req) {
-      const status = enumValue("status", req.status, RUN_STATUSES);
+      const status = enumFromWire("status", req.status, "RUN_STATUS", RUN_STATUSES);
       return runTo(runs.update(req.run_id, status, req.metrics ? metricsFrom(req.metrics) : undefined, req.error, ctx.clock()));
     },
     GetPipelineRun(req) {
       return runTo(runs.get(req.run_id));
     },
     ListPipelineRuns(req) {
-      const status = enumValue("status", req.status, RUN_STATUSES);
+      const status = enumFromWire("status", req.status, "RUN_STATUS", RUN_STATUSES);
       return { runs: runs.list(req.pipeline_name, status, req.limit).map(runTo) };
     },
     StopPipelineRun(req) {
@@ -259,36 +270,29 @@ export function unaryImplementation(
   return impl;
 }
 
-function toStatus(err: unknown): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
+export function toStatus(err: unknown): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
   if (err instanceof ControlPlaneError) return { code: grpc.status[err.code], details: err.message };
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
 
+/** The names of flowctl.ServiceType, in the order of their numbers. */
 const SERVICE_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "SINK", "PIPELINE"] as const;
-const LEGACY_TO_V1: Record<(typeof SERVICE_TYPES)[number], ComponentType> = {
-  UNSPECIFIED: "UNSPECIFIED",
-  SOURCE: "SOURCE",
-  PROCESSOR: "PROCESSOR",
-  SINK: "CONSUMER",
-  PIPELINE: "UNSPECIFIED",
-};
-const V1_TO_LEGACY: Record<ComponentType, string> = {
-  UNSPECIFIED: "SERVICE_TYPE_UNSPECIFIED",
-  SOURCE: "SERVICE_TYPE_SOURCE",
-  PROCESSOR: "SERVICE_TYPE_PROCESSOR",
-  CONSUMER: "SERVICE_TYPE_SINK",
-};
-/**
- * An enum field as our name (`SOURCE` for COMPONENT_TYPE_SOURCE). proto-loader
- * gives the proto name, or the bare number for a value this file does not know:
- * that is a malformed request, not a crash.
- */
-function enumValue<T extends string>(field: string, value: unknown, names: readonly T[]): T {
-  if (typeof value === "string") {
-    const bare = value.replace(/^(COMPONENT_TYPE|HEALTH_STATUS|SERVICE_TYPE|RUN_STATUS)_/, "") as T;
-    if (names.includes(bare)) return bare;
-  }
-  throw new ControlPlaneError("INVALID_ARGUMENT", `${field} has an unknown value ${JSON.stringify(value)}`);
+
+/** As Go maps them: SINK is CONSUMER, PIPELINE has no counterpart; a value neither schema names keeps its number. */
+function legacyToV1(type: OpenEnum<(typeof SERVICE_TYPES)[number]>): ComponentType {
+  return type === "SINK" ? "CONSUMER" : type === "PIPELINE" ? "UNSPECIFIED" : type;
+}
+
+function v1ToLegacy(type: ComponentType): string | number {
+  return enumToWire("SERVICE_TYPE", type === "CONSUMER" ? "SINK" : type);
+}
+
+function componentType(field: string, value: unknown): ComponentType {
+  return enumFromWire(field, value, "COMPONENT_TYPE", COMPONENT_TYPES);
+}
+
+function healthStatus(field: string, value: unknown): HealthStatus {
+  return enumFromWire(field, value, "HEALTH_STATUS", HEALTH_STATUSES);
 }
 
 /** A page of registry records in service-id order, from a request's page_size and page_token. */
@@ -302,7 +306,7 @@ function componentFrom(c: Message): ComponentInfo {
     name: c.name ?? "",
     description: c.description ?? "",
     version: c.version ?? "",
-    type: enumValue("type", c.type ?? "COMPONENT_TYPE_UNSPECIFIED", COMPONENT_TYPES),
+    type: componentType("component.type", c.type ?? "COMPONENT_TYPE_UNSPECIFIED"),
     inputEventTypes: c.input_event_types ?? [],
     outputEventTypes: c.output_event_types ?? [],
     endpoint: c.endpoint ?? "",
@@ -316,7 +320,7 @@ function componentTo(c: ComponentInfo): Message {
     name: c.name,
     description: c.description,
     version: c.version,
-    type: `COMPONENT_TYPE_${c.type}`,
+    type: enumToWire("COMPONENT_TYPE", c.type),
     input_event_types: c.inputEventTypes,
     output_event_types: c.outputEventTypes,
     endpoint: c.endpoint,
@@ -324,10 +328,10 @@ function componentTo(c: ComponentInfo): Message {
   };
 }
 
-function statusTo(r: ComponentRecord): Message {
+export function statusTo(r: ComponentRecord): Message {
   return {
     component: componentTo(r.component),
-    status: `HEALTH_STATUS_${r.status}`,
+    status: enumToWire("HEALTH_STATUS", r.status),
     last_heartbeat: timestamp(r.lastHeartbeat),
     metrics: r.metrics,
     registered_at: timestamp(r.registeredAt),
@@ -340,12 +344,19 @@ function legacyStatusTo(r: ComponentRecord): Message {
   );
   return {
     service_id: r.serviceId,
-    service_type: V1_TO_LEGACY[r.component.type],
+    service_type: v1ToLegacy(r.component.type),
     is_healthy: r.status === "HEALTHY",
     last_heartbeat: timestamp(r.lastHeartbeat),
     metrics,
     component_id: r.component.id,
   };
+}
+
+/** With `longs: String`, the int64 counters come as decimal text and are kept so. */
+/** A double a run keeps: NaN and infinities cannot be stored (JSON has no such numbers), so they are refused where they arrive. */
+function finite(field: string, value: number): number {
+  if (!Number.isFinite(value)) throw new ControlPlaneError("INVALID_ARGUMENT", `${field} is ${value}; send a finite number`);
+  return value;
 }
 
 function metricsFrom(m: Message): RunMetrics {
@@ -355,44 +366,19 @@ function metricsFrom(m: Message): RunMetrics {
       eventsOut: c.events_out,
       bytesIn: c.bytes_in,
       bytesOut: c.bytes_out,
-      processingTimeMs: c.processing_time_ms,
+      processingTimeMs: finite(`metrics.component_metrics[${JSON.stringify(id)}].processing_time_ms`, c.processing_time_ms),
     }]),
   );
   return {
     eventsProcessed: m.events_processed,
-    eventsPerSecond: m.events_per_second,
+    eventsPerSecond: finite("metrics.events_per_second", m.events_per_second),
     bytesProcessed: m.bytes_processed,
     componentMetrics: components,
   };
 }
 
 function runTo(run: PipelineRun): Message {
-  const m = run.metrics;
-  return {
-    run_id: run.runId,
-    pipeline_id: run.pipelineId,
-    pipeline_name: run.pipelineName,
-    status: `RUN_STATUS_${run.status}`,
-    start_time: timestamp(run.startTime),
-    end_time: run.endTime === undefined ? undefined : timestamp(run.endTime),
-    config_yaml: run.configYaml,
-    metrics: {
-      events_processed: m.eventsProcessed,
-      events_per_second: m.eventsPerSecond,
-      bytes_processed: m.bytesProcessed,
-      component_metrics: Object.fromEntries(
-        Object.entries(m.componentMetrics).map(([id, c]) => [id, {
-          events_in: c.eventsIn,
-          events_out: c.eventsOut,
-          bytes_in: c.bytesIn,
-          bytes_out: c.bytesOut,
-          processing_time_ms: c.processingTimeMs,
-        }]),
-      ),
-    },
-    error: run.error,
-    component_ids: run.componentIds,
-  };
+  return runFields(run, enumToWire("RUN_STATUS", run.status), timestamp, undefined);
 }
 
 function timestamp(ms: number): Message {

@@ -1,16 +1,22 @@
 /**
  * What operators read over HTTP: `/health` (is the control plane up, and how
- * is the pipeline), Prometheus `/metrics`, and `/api/services` (registered
+ * is the pipeline), Prometheus `/metrics`, `/api/services` (registered
  * components as JSON, a page at a time like ListComponents:
- * `?page_size=&page_token=`). A plain `Request → Response` function over the
- * registry, so tests call it without a socket.
+ * `?page_size=&page_token=`) and `/api/runs` (pipeline runs, newest first,
+ * paged the same way). A plain `Request → Response` function over the
+ * registry and the runs, so tests call it without a socket. An enum value the
+ * schema does not name shows as `UNKNOWN(42)`; 64-bit counters are strings,
+ * as in proto3's JSON mapping, since a JSON number is exact only to 2^53.
  */
 import { componentMetricFamilies } from "./component_metrics.ts";
-import { pageOf } from "./paging.ts";
+import { enumText, isEnumNumber } from "./open_enum.ts";
+import { badPageToken, pageOf } from "./paging.ts";
 import { pipelineFamilies } from "./pipeline_metrics.ts";
 import { ControlPlaneError, type Registry } from "./registry.ts";
+import { type PipelineRun, type PipelineRuns, RUN_STATUSES, type RunStatus } from "./runs.ts";
 import type { Topology } from "../graph/topology.ts";
 import { pageRoute } from "./page/page.ts";
+import { runFields } from "./run_fields.ts";
 import { pipelineView } from "./pipeline_view.ts";
 
 /** The store as counted on /metrics: what opening it found, and its commits since. */
@@ -39,6 +45,8 @@ export class CallCounter {
 /** What the HTTP endpoints read: the registry, the counters, the clock, and the pipeline's graph when it was handed over. */
 export interface HttpSources {
   registry: Registry;
+  /** The pipeline runs for /api/runs (none when absent). */
+  runs?: PipelineRuns;
   calls: CallCounter;
   store: StoreCounts;
   clock: () => number;
@@ -80,8 +88,8 @@ export function httpHandler(sources: HttpSources) {
             service_id: r.serviceId,
             component_id: r.component.id,
             name: r.component.name,
-            type: r.component.type,
-            status: r.status,
+            type: enumText(r.component.type),
+            status: enumText(r.status),
             endpoint: r.component.endpoint,
             input_event_types: r.component.inputEventTypes,
             output_event_types: r.component.outputEventTypes,
@@ -93,8 +101,15 @@ export function httpHandler(sources: HttpSources) {
           next_page_token: page.nextToken,
         });
       }
+      case "/api/runs":
+        try {
+          return Response.json(runsPage(sources.runs, searchParams));
+        } catch (err) {
+          if (err instanceof ControlPlaneError) return Response.json({ error: err.message }, { status: 400 });
+          throw err;
+        }
       default:
-        return new Response("not found; try /, /health, /metrics or /api/services\n", { status: 404 });
+        return new Response("not found; try /, /health, /metrics, /api/services or /api/runs\n", { status: 404 });
     }
   };
 }
@@ -112,13 +127,17 @@ export function prometheusText({ registry, calls, store, clock, startedAt, denie
   };
   const records = registry.all();
   const byStatus = new Map<string, number>();
-  for (const r of records) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  // Statuses the schema does not name count as UNKNOWN: one series, however many numbers components send.
+  for (const r of records) {
+    const status = typeof r.status === "number" ? "UNKNOWN" : r.status;
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
   metric("flowctl_components", "gauge", "Registered components by health status.", [...byStatus].sort().map(([s, n]) => [{ status: s }, n]));
   metric(
     "flowctl_component_healthy",
     "gauge",
     "1 if the component is HEALTHY, else 0.",
-    records.map((r) => [{ service_id: r.serviceId, type: r.component.type }, r.status === "HEALTHY" ? 1 : 0]),
+    records.map((r) => [{ service_id: r.serviceId, type: enumText(r.component.type) }, r.status === "HEALTHY" ? 1 : 0]),
   );
   metric(
     "flowctl_component_heartbeat_age_seconds",
@@ -173,6 +192,60 @@ export function prometheusText({ registry, calls, store, clock, startedAt, denie
   );
   metric("flowctl_uptime_seconds", "gauge", "Seconds since the control plane started.", [[{}, (now - startedAt) / 1000]]);
   return out.join("\n") + "\n";
+}
+
+/**
+ * `/api/runs?pipeline_name=&status=&page_size=&page_token=`: the runs
+ * ListPipelineRuns would list (status by name, `RUNNING`, or number), newest
+ * first, a page at a time.
+ */
+function runsPage(runs: PipelineRuns | undefined, search: URLSearchParams) {
+  const name = search.get("pipeline_name") ?? "";
+  const status = runStatusParam(search.get("status") ?? "");
+  const matching = (runs?.newestFirst() ?? []).filter((r) =>
+    (!name || r.pipelineName === name) && (status === "UNKNOWN" || r.status === status)
+  );
+  const page = pageOf(
+    matching,
+    { size: Number(search.get("page_size") ?? "0"), token: search.get("page_token") ?? "" },
+    (r) => JSON.stringify([r.startTime, r.runId]),
+    (r) => runs?.bytes(r.runId) ?? 0,
+    newestFirst,
+  );
+  return { runs: page.items.map(runJson), next_page_token: page.nextToken };
+}
+
+function runStatusParam(text: string): RunStatus {
+  if (!text) return "UNKNOWN";
+  const name = RUN_STATUSES.find((s) => s === text.toUpperCase().replace(/^RUN_STATUS_/, ""));
+  if (name) return name;
+  const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (isEnumNumber(n)) return RUN_STATUSES[n] ?? n;
+  throw new ControlPlaneError("INVALID_ARGUMENT", `status ${JSON.stringify(text.slice(0, 40))} is not a run status`);
+}
+
+/** The order of run page keys (`[startTime, runId]` as JSON): newest first, then by run id. */
+function newestFirst(a: string, b: string): number {
+  const [ta, ia] = runKey(a);
+  const [tb, ib] = runKey(b);
+  return tb - ta || (ia < ib ? -1 : ia > ib ? 1 : 0);
+}
+
+function runKey(key: string): [number, string] {
+  try {
+    const value = JSON.parse(key);
+    if (Array.isArray(value) && value.length === 2 && Number.isFinite(value[0]) && typeof value[1] === "string") {
+      return value as [number, string];
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw badPageToken();
+}
+
+/** A run as /api/runs shows it: the fields of the PipelineRun message, snake_case, int64 counters as strings. */
+function runJson(run: PipelineRun) {
+  return runFields(run, enumText(run.status), (ms) => new Date(ms).toISOString(), null);
 }
 
 function escapeLabel(value: string): string {

@@ -2,9 +2,10 @@
  * Long lists come in pages, so no reply grows past what a client accepts
  * (gRPC's default is 4 MiB): a page holds items up to PAGE.maxBytes of them
  * as stored (always at least one), and at most `page_size` of them when the
- * client asks for fewer (0: no count limit). Items are in key order; the token
- * for the next page names the last key given, so a list changing between
- * pages neither repeats nor skips the items that stayed.
+ * client asks for fewer (0: no count limit). Items are in key order (code
+ * units, unless another order is given); the token for the next page names the
+ * last key given, so a list changing between pages neither repeats nor skips
+ * the items that stayed.
  */
 import { ControlPlaneError } from "./registry.ts";
 
@@ -21,12 +22,17 @@ export interface Page<T> {
 
 const TOKEN_PREFIX = "after:";
 
-/** One page of `sorted` (in ascending `key` order), from the request's size and token. */
+/**
+ * One page of `sorted` (in ascending `key` order by `compare`), from the
+ * request's size and token. `compare` may throw a ControlPlaneError for a key
+ * it cannot read: the token's key comes from the client.
+ */
 export function pageOf<T>(
   sorted: readonly T[],
   request: { size: number; token: string },
   key: (item: T) => string,
   bytes: (item: T) => number,
+  compare: (a: string, b: string) => number = codeUnitOrder,
 ): Page<T> {
   if (!Number.isInteger(request.size) || request.size < 0) {
     throw new ControlPlaneError("INVALID_ARGUMENT", "page_size must be 0 (as many as fit) or more");
@@ -34,7 +40,7 @@ export function pageOf<T>(
   const size = request.size || Infinity;
   const after = request.token ? tokenKey(request.token) : undefined;
   let start = 0;
-  if (after !== undefined) { while (start < sorted.length && key(sorted[start]) <= after) start++; }
+  if (after !== undefined) { while (start < sorted.length && compare(key(sorted[start]), after) <= 0) start++; }
   const items: T[] = [];
   let used = 0;
   for (let i = start; i < sorted.length && items.length < size; i++) {
@@ -45,6 +51,15 @@ export function pageOf<T>(
   }
   const more = start + items.length < sorted.length;
   return { items, nextToken: more ? pageToken(key(items[items.length - 1])) : "" };
+}
+
+function codeUnitOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The error for a token this server did not give. */
+export function badPageToken(): ControlPlaneError {
+  return new ControlPlaneError("INVALID_ARGUMENT", "page_token is not one this server gave");
 }
 
 export function pageToken(lastKey: string): string {
@@ -62,5 +77,5 @@ function tokenKey(token: string): string {
   } catch {
     // Falls through to the error below.
   }
-  throw new ControlPlaneError("INVALID_ARGUMENT", "page_token is not one this server gave");
+  throw badPageToken();
 }

@@ -12,14 +12,19 @@ import { type ComponentRecord, HEALTH_STATUSES } from "./registry.ts";
 
 /**
  * `flowctl_pipeline_components{state}`: registered services by status in lower
- * case, every status present (0 included), and with a topology `not_registered`
+ * case (`unknown` also for values the schema does not name), every status
+ * present (0 included), and with a topology `not_registered`
  * for its components no service has registered for.
  * `flowctl_pipeline_edge_healthy{from, to}`: per edge of the topology, 1 when
  * both ends are healthy (as the page judges them: pipeline_view.ts), else 0.
  */
 export function pipelineFamilies(records: readonly ComponentRecord[], view: PipelineView, topology?: Topology): MetricFamily[] {
   const counts = new Map<string, number>(HEALTH_STATUSES.map((s) => [s.toLowerCase(), 0]));
-  for (const r of records) counts.set(r.status.toLowerCase(), (counts.get(r.status.toLowerCase()) ?? 0) + 1);
+  for (const r of records) {
+    // A status the schema does not name is counted as unknown: the labels stay a fixed set.
+    const state = typeof r.status === "number" ? "unknown" : r.status.toLowerCase();
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
   if (topology) counts.set("not_registered", view.components.filter((c) => c.state === "not-registered").length);
 
   const healthy = new Set(view.components.filter((c) => c.state === "healthy").map((c) => c.id));

@@ -5,6 +5,7 @@
  * `/` draws and `/api/pipeline` answers; pure, over the registry and a clock.
  */
 import type { Topology, TopologyNode } from "../graph/topology.ts";
+import { enumText } from "./open_enum.ts";
 import type { ComponentRecord, Registry } from "./registry.ts";
 
 /** A component's state on the page: the worst of its services', or not registered at all. */
@@ -19,6 +20,7 @@ export interface ComponentView {
   /** Its registered services (several when it runs replicas). */
   services: {
     serviceId: string;
+    /** `HEALTHY`, or `UNKNOWN(42)` for a value the schema does not name. */
     status: string;
     heartbeatAgeSeconds: number;
     restarts: number;
@@ -49,13 +51,13 @@ export function pipelineView(registry: Registry, topology: Topology | undefined,
   }
   const components = nodes.map((n): ComponentView => {
     const records = byComponent.get(n.id) ?? [];
-    const states = records.map((r) => stateOf(r.status));
+    const states = records.map((r) => stateOf(enumText(r.status)));
     return {
       ...n,
       state: records.length ? ORDER.find((s) => states.includes(s))! : "not-registered",
       services: records.map((r) => ({
         serviceId: r.serviceId,
-        status: r.status,
+        status: enumText(r.status),
         heartbeatAgeSeconds: Math.max(0, Math.round((now - r.lastHeartbeat) / 100) / 10),
         restarts: registry.restarts(r.serviceId),
         metrics: r.metrics,
@@ -86,6 +88,6 @@ function stateOf(status: string): ComponentState {
   }
 }
 
-function kindOf(type: string): TopologyNode["kind"] {
+function kindOf(type: ComponentRecord["component"]["type"]): TopologyNode["kind"] {
   return type === "SOURCE" ? "source" : type === "CONSUMER" ? "sink" : "processor";
 }

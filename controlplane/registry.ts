@@ -6,18 +6,29 @@
  *
  * Behaviour follows the Go flowctl control plane (flowctl-anchor.md §c):
  * ids come from component_id, else the component's id, else `<type>-<time>`;
- * a new registration is HEALTHY; heartbeats for unknown ids fail; an UNKNOWN
- * heartbeat status keeps the current one; metrics merge; listing hides
- * non-HEALTHY components unless asked.
+ * a registration starts afresh (HEALTHY, no metrics, registered now), also
+ * when the id was registered before; heartbeats for unknown ids fail;
+ * unregistering an unknown id is no error; an UNKNOWN heartbeat status keeps
+ * the current one; metrics merge; listing hides non-HEALTHY components unless
+ * asked; enum values the schema does not name are kept (open_enum.ts).
+ * Beyond Go, a heartbeat is proof of life: it brings back a component the
+ * sweep marked UNHEALTHY, unless the heartbeat reports a status of its own.
  */
 import { jsonBytes } from "./json_size.ts";
 import { ownValue } from "./own_keys.ts";
 import type { Store } from "./store.ts";
 
+/**
+ * A value of a protobuf enum whose names are `T`: a name, or the number of a
+ * value the schema does not name (proto3 enums are open: open_enum.ts).
+ */
+export type OpenEnum<T extends string> = T | number;
+
+/** The names of flowctl.v1's ComponentType and HealthStatus, in the order of their numbers. */
 export const COMPONENT_TYPES = ["UNSPECIFIED", "SOURCE", "PROCESSOR", "CONSUMER"] as const;
-export type ComponentType = (typeof COMPONENT_TYPES)[number];
+export type ComponentType = OpenEnum<(typeof COMPONENT_TYPES)[number]>;
 export const HEALTH_STATUSES = ["UNKNOWN", "STARTING", "HEALTHY", "DEGRADED", "UNHEALTHY", "STOPPING"] as const;
-export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+export type HealthStatus = OpenEnum<(typeof HEALTH_STATUSES)[number]>;
 
 export interface ComponentInfo {
   id: string;
@@ -39,6 +50,11 @@ export interface ComponentRecord {
   /** Milliseconds since the epoch. */
   registeredAt: number;
   lastHeartbeat: number;
+  /**
+   * UNHEALTHY because the sweep found it silent past the TTL, not because it
+   * said so: its next heartbeat brings it back. Stored only when true.
+   */
+  expired?: boolean;
 }
 
 /** Errors carry the gRPC status a transport answers with. */
@@ -78,6 +94,31 @@ export const LIMITS = {
 };
 export type Limits = typeof LIMITS;
 
+/**
+ * A change to a component, as observers of the registry see it after it is
+ * made (the watch, watch_hub.ts): the record before (none: it is new) and
+ * after (none: unregistered). Every heartbeat is one, metrics-only ones too.
+ */
+export interface RegistryChange {
+  cause: "register" | "heartbeat" | "sweep" | "unregister";
+  before?: ComponentRecord;
+  after?: ComponentRecord;
+}
+
+/** DiscoverComponents' filters: a type (UNSPECIFIED: any), any one of the event types (none: any), all the metadata. */
+export interface DiscoveryFilter {
+  type: ComponentType;
+  eventTypes: string[];
+  metadata: Record<string, string>;
+}
+
+/** Whether a component passes DiscoverComponents' filters; the watch (watch_hub.ts) filters with the same. */
+export function matchesDiscovery(c: ComponentInfo, { type, eventTypes, metadata }: DiscoveryFilter): boolean {
+  if (type !== "UNSPECIFIED" && c.type !== type) return false;
+  if (eventTypes.length && !eventTypes.some((t) => c.inputEventTypes.includes(t) || c.outputEventTypes.includes(t))) return false;
+  return Object.entries(metadata).every(([k, v]) => ownValue(c.metadata, k) === v);
+}
+
 export interface RegistryOptions {
   heartbeatTtlMs: number;
   /** Told to components in `connection_info`. */
@@ -95,6 +136,7 @@ export class Registry {
   private sizes = new Map<string, number>();
   private totalBytes = 0;
   private limits: Limits;
+  private listeners = new Set<(change: RegistryChange) => void>();
 
   /** `initial`: checked records from the store, all kept even past the caps (then only shrinking is allowed). */
   constructor(private options: RegistryOptions, initial: Map<string, ComponentRecord> = new Map()) {
@@ -105,17 +147,18 @@ export class Registry {
   register(component: ComponentInfo, componentId: string, now: number): Registration {
     checkText("component_id", componentId);
     checkComponent(component, this.limits);
-    const serviceId = componentId || component.id || `${component.type.toLowerCase()}-${now * 1e6}`;
-    const previous = this.records.get(serviceId);
+    const type = typeof component.type === "number" ? String(component.type) : component.type.toLowerCase();
+    const serviceId = componentId || component.id || `${type}-${now * 1e6}`;
+    // As Go: registering again (a restart) starts afresh, with nothing kept from before.
     const record: ComponentRecord = {
       serviceId,
       component: { ...component, id: component.id || serviceId },
       status: "HEALTHY",
-      metrics: previous?.metrics ?? {},
-      registeredAt: previous?.registeredAt ?? now,
+      metrics: {},
+      registeredAt: now,
       lastHeartbeat: now,
     };
-    this.put(record, this.admit(record));
+    this.put(record, this.admit(record), "register");
     this.countRegistration(serviceId);
     const produces = component.type === "SOURCE" || component.type === "PROCESSOR";
     return {
@@ -125,21 +168,33 @@ export class Registry {
     };
   }
 
+  /** As Go, an id that is not registered is no error: there is nothing to remove. */
   unregister(serviceId: string): void {
-    this.get(serviceId);
+    if (!serviceId) throw new ControlPlaneError("INVALID_ARGUMENT", "service_id is empty");
+    const before = this.records.get(serviceId);
+    if (!before) return;
     this.records.delete(serviceId);
     this.totalBytes -= this.sizes.get(serviceId) ?? 0;
     this.sizes.delete(serviceId);
     this.options.store?.append({ bucket: "services", key: serviceId });
+    this.changed({ cause: "unregister", before });
   }
 
+  /**
+   * A status other than UNKNOWN is the component's own word and is taken as
+   * it is. UNKNOWN (what flowctl-sdk sends when all is well; legacy heartbeats
+   * carry none) keeps the status, except that a component the sweep marked
+   * UNHEALTHY is alive again and HEALTHY.
+   */
   heartbeat(serviceId: string, status: HealthStatus, metrics: Record<string, string>, now: number): void {
     const current = this.get(serviceId);
     checkMap("metrics", metrics, this.limits);
     const merged = { ...current.metrics, ...metrics };
     checkMap("metrics", merged, this.limits);
-    const record = { ...current, status: status === "UNKNOWN" ? current.status : status, metrics: merged, lastHeartbeat: now };
-    this.put(record, this.admit(record));
+    const next = status !== "UNKNOWN" ? status : current.expired ? "HEALTHY" : current.status;
+    const { expired: _, ...rest } = current;
+    const record: ComponentRecord = { ...rest, status: next, metrics: merged, lastHeartbeat: now };
+    this.put(record, this.admit(record), "heartbeat");
   }
 
   status(serviceId: string): ComponentRecord {
@@ -148,14 +203,11 @@ export class Registry {
 
   /** Components of a type (UNSPECIFIED: any) with any of the event types and all the metadata. */
   discover(type: ComponentType, eventTypes: string[], metadata: Record<string, string>): ComponentRecord[] {
-    return this.sorted().filter((r) => {
-      const c = r.component;
-      if (type !== "UNSPECIFIED" && c.type !== type) return false;
-      if (eventTypes.length && !eventTypes.some((t) => c.inputEventTypes.includes(t) || c.outputEventTypes.includes(t))) return false;
-      return Object.entries(metadata).every(([k, v]) => ownValue(c.metadata, k) === v);
-    });
+    const filter = { type, eventTypes, metadata };
+    return this.sorted().filter((r) => matchesDiscovery(r.component, filter));
   }
 
+  /** Components of a type (UNSPECIFIED: any); only HEALTHY ones unless `includeUnhealthy`. */
   list(typeFilter: ComponentType, includeUnhealthy: boolean): ComponentRecord[] {
     return this.sorted().filter((r) =>
       (typeFilter === "UNSPECIFIED" || r.component.type === typeFilter) && (includeUnhealthy || r.status === "HEALTHY")
@@ -167,9 +219,9 @@ export class Registry {
     const expired: string[] = [];
     for (const r of this.sorted()) {
       if (r.status === "HEALTHY" && r.lastHeartbeat < now - this.options.heartbeatTtlMs) {
-        // Past the caps only by the longer status word: the sweep must not fail.
-        const record: ComponentRecord = { ...r, status: "UNHEALTHY" };
-        this.put(record, jsonBytes(record));
+        // Past the caps only by the longer status word and the flag: the sweep must not fail.
+        const record: ComponentRecord = { ...r, status: "UNHEALTHY", expired: true };
+        this.put(record, jsonBytes(record), "sweep");
         expired.push(r.serviceId);
       }
     }
@@ -240,9 +292,21 @@ export class Registry {
     return r;
   }
 
-  private put(record: ComponentRecord, size: number): void {
+  /** Calls `listener` after each change to a component (RegistryChange); returns what stops it. */
+  onChange(listener: (change: RegistryChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(change: RegistryChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private put(record: ComponentRecord, size: number, cause: "register" | "heartbeat" | "sweep"): void {
+    const before = this.records.get(record.serviceId);
     this.options.store?.append({ bucket: "services", key: record.serviceId, value: record });
     this.keep(record, size);
+    this.changed({ cause, before, after: record });
   }
 
   private keep(record: ComponentRecord, size: number): void {

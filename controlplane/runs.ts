@@ -4,29 +4,39 @@
  * store's `runs` bucket, so they survive a restart like registrations do.
  * Behaviour follows the Go server: a run starts STARTING with pipeline_id =
  * pipeline_name; COMPLETED, FAILED and STOPPED set the end time; an UNKNOWN
- * status in an update leaves the status alone; listing defaults to 10 runs.
+ * status in an update leaves the status alone, one the schema does not name
+ * is kept (open_enum.ts); listing with no limit (≤ 0) gives every run.
  * Sizes are capped per run and in total; past the total, the oldest finished
  * runs are forgotten to make room.
  */
 import { jsonBytes, utf8Length } from "./json_size.ts";
+import type { OpenEnum } from "./open_enum.ts";
 import { checkText, ControlPlaneError } from "./registry.ts";
 import type { Store } from "./store.ts";
 
+/** The names of flowctl.RunStatus, in the order of their numbers. */
 export const RUN_STATUSES = ["UNKNOWN", "STARTING", "RUNNING", "COMPLETED", "FAILED", "STOPPED"] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export type RunStatus = OpenEnum<(typeof RUN_STATUSES)[number]>;
+
+/**
+ * A protobuf int64 as decimal text ("-12", "9007199254740993"): exact over its
+ * whole range, which a JS number is not past 2^53. As the proto3 JSON mapping
+ * writes it, and as proto-loader gives it with `longs: String`.
+ */
+export type Int64 = string;
 
 export interface ComponentMetrics {
-  eventsIn: number;
-  eventsOut: number;
-  bytesIn: number;
-  bytesOut: number;
+  eventsIn: Int64;
+  eventsOut: Int64;
+  bytesIn: Int64;
+  bytesOut: Int64;
   processingTimeMs: number;
 }
 
 export interface RunMetrics {
-  eventsProcessed: number;
+  eventsProcessed: Int64;
   eventsPerSecond: number;
-  bytesProcessed: number;
+  bytesProcessed: Int64;
   componentMetrics: Record<string, ComponentMetrics>;
 }
 
@@ -54,7 +64,6 @@ export const RUN_LIMITS = {
   maxRunBytes: 2 << 20,
   /** Bytes of all runs together. */
   maxTotalBytes: 64 << 20,
-  defaultList: 10,
 } as const;
 
 const FINISHED: readonly RunStatus[] = ["COMPLETED", "FAILED", "STOPPED"];
@@ -93,7 +102,7 @@ export class PipelineRuns {
       status: "STARTING",
       startTime: now,
       configYaml: request.configYaml,
-      metrics: { eventsProcessed: 0, eventsPerSecond: 0, bytesProcessed: 0, componentMetrics: {} },
+      metrics: { eventsProcessed: "0", eventsPerSecond: 0, bytesProcessed: "0", componentMetrics: {} },
       error: "",
       componentIds: [...request.componentIds],
     };
@@ -138,14 +147,25 @@ export class PipelineRuns {
     return run;
   }
 
-  /** Newest first; empty name and UNKNOWN status match every run; limit ≤ 0 means 10. */
+  /**
+   * Newest first; empty name and UNKNOWN status match every run; limit ≤ 0
+   * gives them all. Go gives all below 0 (its CLI asks with -1 to find a run
+   * by a prefix of its id) and the 10 newest for 0; here "no limit" means one
+   * thing.
+   */
   list(pipelineName: string, status: RunStatus, limit: number): PipelineRun[] {
-    return this.newestFirst()
-      .filter((r) => (!pipelineName || r.pipelineName === pipelineName) && (status === "UNKNOWN" || r.status === status))
-      .slice(0, limit > 0 ? limit : RUN_LIMITS.defaultList);
+    const runs = this.newestFirst()
+      .filter((r) => (!pipelineName || r.pipelineName === pipelineName) && (status === "UNKNOWN" || r.status === status));
+    return limit > 0 ? runs.slice(0, limit) : runs;
   }
 
-  private newestFirst(): PipelineRun[] {
+  /** A run's size as stored, in bytes (0 if unknown). */
+  bytes(runId: string): number {
+    return this.sizes.get(runId) ?? 0;
+  }
+
+  /** Every run, newest first (by start time, then run id). */
+  newestFirst(): PipelineRun[] {
     return [...this.runs.values()].sort((a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : 1));
   }
 

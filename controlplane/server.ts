@@ -17,13 +17,15 @@ import { PipelineRuns } from "./runs.ts";
 import { emptyBuckets, MemoryStore, type Skipped, type Store, type StoreReport } from "./store.ts";
 import { checkStoredState } from "./stored_records.ts";
 import { CertificateSource, readTls, type TlsPaths, watchTls } from "./tls_files.ts";
+import type { WatchLimits } from "./watch_hub.ts";
+import { addWatchService } from "./watch_service.ts";
 
 export interface ControlPlaneOptions {
   /** Address to listen on (gRPC and HTTP). */
   address: string;
   /** gRPC port; 0 picks a free one. */
   port: number;
-  /** HTTP port for /health, /metrics, /api/services; 0 picks a free one, undefined turns it off. */
+  /** HTTP port for /health, /metrics, /api/services, /api/runs; 0 picks a free one, undefined turns it off. */
   httpPort?: number;
   /** The store's database file; undefined keeps everything in memory. */
   db?: string;
@@ -44,6 +46,8 @@ export interface ControlPlaneOptions {
   topology?: Topology;
   /** The module the store's writer worker runs; default: sqlite_writer.ts (a single-file bundle names itself). */
   storeWriter?: string;
+  /** Caps of flowctl.watch.v1.ComponentWatch; WATCH_LIMITS unless given (tests use small ones). */
+  watchLimits?: Partial<WatchLimits>;
   log(line: string): void;
 }
 
@@ -130,6 +134,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const services = loadServices();
   server.addService(services.v1, unaryImplementation(ctx, "flowctl.v1.ControlPlaneService", services.v1, v1Handlers(ctx)));
   server.addService(services.legacy, unaryImplementation(ctx, "flowctl.ControlPlane", services.legacy, legacyHandlers(ctx)));
+  const watch = addWatchService(server, ctx, services.watch, options.watchLimits);
 
   let http: Deno.HttpServer<Deno.NetAddr> | undefined;
   let https: HttpsServer | undefined;
@@ -137,6 +142,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   if (options.httpPort !== undefined) {
     const handler = httpHandler({
       registry,
+      runs,
       calls,
       store: storeCounts,
       clock,
@@ -187,6 +193,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     runs,
     async close() {
       clearInterval(sweeper);
+      watch.close(); // open watches would keep tryShutdown waiting
       stopWatching?.();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await http?.shutdown();

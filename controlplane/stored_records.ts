@@ -4,9 +4,11 @@
  * must be its id. Anything else (a string, null, `{}`, a wrong status, a
  * record over the size cap) is skipped with a reason, never trusted: one bad
  * row must not stop the server or break every listing after it. The checked
- * copies hold only the known fields.
+ * copies hold only the known fields. What older versions wrote still loads:
+ * 64-bit counters as JSON numbers, no `expired` flag.
  */
 import { jsonBytes } from "./json_size.ts";
+import { isEnumNumber, type OpenEnum } from "./open_enum.ts";
 import {
   COMPONENT_TYPES,
   type ComponentInfo,
@@ -16,6 +18,7 @@ import {
 } from "./registry.ts";
 import {
   type ComponentMetrics,
+  type Int64,
   type PipelineRun,
   RUN_LIMITS,
   RUN_STATUSES,
@@ -67,14 +70,21 @@ class Shape extends Error {}
 
 function componentRecord(value: unknown): ComponentRecord {
   const r = object("the value", value);
-  return {
+  const record: ComponentRecord = {
     serviceId: text("serviceId", r.serviceId),
     component: componentInfo(r.component),
-    status: oneOf("status", r.status, HEALTH_STATUSES),
+    status: openEnum("status", r.status, HEALTH_STATUSES),
     metrics: textMap("metrics", r.metrics),
     registeredAt: number("registeredAt", r.registeredAt),
     lastHeartbeat: number("lastHeartbeat", r.lastHeartbeat),
   };
+  // Absent (older versions): an UNHEALTHY record counts as the component's own word, as Go has it.
+  if (r.expired !== undefined && r.expired !== false) {
+    if (r.expired !== true) throw new Shape("expired is not true or false");
+    if (record.status !== "UNHEALTHY") throw new Shape("expired is set but the status is not UNHEALTHY");
+    record.expired = true;
+  }
+  return record;
 }
 
 function componentInfo(value: unknown): ComponentInfo {
@@ -84,7 +94,7 @@ function componentInfo(value: unknown): ComponentInfo {
     name: text("component.name", c.name),
     description: text("component.description", c.description),
     version: text("component.version", c.version),
-    type: oneOf("component.type", c.type, COMPONENT_TYPES),
+    type: openEnum("component.type", c.type, COMPONENT_TYPES),
     inputEventTypes: textList("component.inputEventTypes", c.inputEventTypes),
     outputEventTypes: textList("component.outputEventTypes", c.outputEventTypes),
     endpoint: text("component.endpoint", c.endpoint),
@@ -98,7 +108,7 @@ function pipelineRun(value: unknown): PipelineRun {
     runId: text("runId", r.runId),
     pipelineId: text("pipelineId", r.pipelineId),
     pipelineName: text("pipelineName", r.pipelineName),
-    status: oneOf("status", r.status, RUN_STATUSES),
+    status: openEnum("status", r.status, RUN_STATUSES),
     startTime: number("startTime", r.startTime),
     configYaml: text("configYaml", r.configYaml),
     metrics: runMetrics(r.metrics),
@@ -113,9 +123,9 @@ function runMetrics(value: unknown): RunMetrics {
   const m = object("metrics", value);
   const components = object("metrics.componentMetrics", m.componentMetrics);
   return {
-    eventsProcessed: number("metrics.eventsProcessed", m.eventsProcessed),
+    eventsProcessed: int64("metrics.eventsProcessed", m.eventsProcessed),
     eventsPerSecond: number("metrics.eventsPerSecond", m.eventsPerSecond),
-    bytesProcessed: number("metrics.bytesProcessed", m.bytesProcessed),
+    bytesProcessed: int64("metrics.bytesProcessed", m.bytesProcessed),
     componentMetrics: Object.fromEntries(
       Object.entries(components).map((
         [id, c],
@@ -127,10 +137,10 @@ function runMetrics(value: unknown): RunMetrics {
 function componentMetrics(field: string, value: unknown): ComponentMetrics {
   const c = object(field, value);
   return {
-    eventsIn: number(`${field}.eventsIn`, c.eventsIn),
-    eventsOut: number(`${field}.eventsOut`, c.eventsOut),
-    bytesIn: number(`${field}.bytesIn`, c.bytesIn),
-    bytesOut: number(`${field}.bytesOut`, c.bytesOut),
+    eventsIn: int64(`${field}.eventsIn`, c.eventsIn),
+    eventsOut: int64(`${field}.eventsOut`, c.eventsOut),
+    bytesIn: int64(`${field}.bytesIn`, c.bytesIn),
+    bytesOut: int64(`${field}.bytesOut`, c.bytesOut),
     processingTimeMs: number(`${field}.processingTimeMs`, c.processingTimeMs),
   };
 }
@@ -152,10 +162,32 @@ function number(field: string, value: unknown): number {
   return value;
 }
 
-function oneOf<T extends string>(field: string, value: unknown, names: readonly T[]): T {
+/** A name of the enum, or the number of a value its schema does not name (a named value's number: its name). */
+function openEnum<T extends string>(field: string, value: unknown, names: readonly T[]): OpenEnum<T> {
   const found = names.find((n) => n === value);
-  if (found === undefined) throw new Shape(`${field} is not one of ${names.join(", ")}`);
-  return found;
+  if (found !== undefined) return found;
+  if (isEnumNumber(value)) return names[value] ?? value;
+  throw new Shape(`${field} is not one of ${names.join(", ")} or an enum number`);
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A 64-bit counter as decimal text (as this version writes it), or a whole
+ * JSON number (as older ones did; one past the range, 2^63 rounded from
+ * int64's largest, is clamped to it).
+ */
+function int64(field: string, value: unknown): Int64 {
+  if (typeof value === "string" && /^(0|-?[1-9][0-9]{0,18})$/.test(value)) {
+    const n = BigInt(value);
+    if (n >= INT64_MIN && n <= INT64_MAX) return value;
+  }
+  if (typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= 2 ** 63) {
+    const n = BigInt(value);
+    return String(n > INT64_MAX ? INT64_MAX : n);
+  }
+  throw new Shape(`${field} is not a 64-bit integer`);
 }
 
 function textList(field: string, value: unknown): string[] {

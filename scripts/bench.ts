@@ -15,6 +15,7 @@ import { renderDot } from "../graph/dot.ts";
 import { renderMermaid } from "../graph/mermaid.ts";
 import { renderSvg } from "../graph/svg.ts";
 import { benchService } from "./bench_service.ts";
+import { benchWatch } from "./bench_watch.ts";
 
 const RUNS = 5;
 const root = new URL("../", import.meta.url).pathname;
@@ -160,6 +161,7 @@ if (import.meta.main) {
   await benchControlPlane(1000, 10, log);
   // The same load in each security mode, every component on its own connection (mutual TLS needs that).
   for (const security of ["plain", "tls", "mutual"] as const) await benchControlPlane(1000, 6, log, security, "each");
+  await benchWatch(1000, 50, 300, log);
   await benchService(log);
   await benchDeploy(log);
 }

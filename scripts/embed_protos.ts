@@ -9,7 +9,7 @@
 import protobuf from "protobufjs";
 
 /** The files the control plane serves, relative to controlplane/proto/. */
-export const PROTO_FILES = ["flowctl/v1/control_plane.proto", "control_plane.proto"];
+export const PROTO_FILES = ["flowctl/v1/control_plane.proto", "control_plane.proto", "flowctl/watch/v1/watch.proto"];
 export const PROTO_MODULE = "controlplane/proto/protos.ts";
 
 const ROOT = new URL("../", import.meta.url);

@@ -599,6 +599,98 @@ export const CONTROL_PLANE_PROTOS: Record<string, unknown> = {
        "id": 1
       }
      }
+    },
+    "watch": {
+     "nested": {
+      "v1": {
+       "nested": {
+        "ComponentWatch": {
+         "methods": {
+          "Watch": {
+           "requestType": "WatchRequest",
+           "responseType": "WatchEvent",
+           "responseStream": true
+          }
+         }
+        },
+        "WatchRequest": {
+         "fields": {
+          "type": {
+           "type": "flowctl.v1.ComponentType",
+           "id": 1
+          },
+          "event_types": {
+           "rule": "repeated",
+           "type": "string",
+           "id": 2
+          },
+          "metadata_filters": {
+           "keyType": "string",
+           "type": "string",
+           "id": 3
+          },
+          "resume_token": {
+           "type": "string",
+           "id": 4
+          }
+         }
+        },
+        "WatchEvent": {
+         "fields": {
+          "kind": {
+           "type": "Kind",
+           "id": 1
+          },
+          "revision": {
+           "type": "uint64",
+           "id": 2
+          },
+          "resume_token": {
+           "type": "string",
+           "id": 3
+          },
+          "service_id": {
+           "type": "string",
+           "id": 4
+          },
+          "state": {
+           "type": "flowctl.v1.ComponentStatusResponse",
+           "id": 5
+          },
+          "previous_status": {
+           "type": "flowctl.v1.HealthStatus",
+           "id": 6
+          },
+          "start": {
+           "type": "Start",
+           "id": 7
+          }
+         },
+         "nested": {
+          "Kind": {
+           "values": {
+            "KIND_UNSPECIFIED": 0,
+            "KIND_SNAPSHOT": 1,
+            "KIND_SYNCED": 2,
+            "KIND_REGISTERED": 3,
+            "KIND_HEALTH_CHANGED": 4,
+            "KIND_UNREGISTERED": 5
+           }
+          },
+          "Start": {
+           "values": {
+            "START_UNSPECIFIED": 0,
+            "START_NEW": 1,
+            "START_RESUMED": 2,
+            "START_TOKEN_TOO_OLD": 3,
+            "START_RESTARTED": 4
+           }
+          }
+         }
+        }
+       }
+      }
+     }
     }
    }
   },

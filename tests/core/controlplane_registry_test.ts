@@ -135,12 +135,16 @@ Deno.test("registry: records loaded past the caps are all kept; then only shrink
   assert.deepEqual(r.sweep(10 * TTL), ["a", "b", "c", "d"], "past the total cap, the sweep still marks them");
 });
 
-Deno.test("pipeline runs: create, update, stop, list newest first with filters and a default limit of 10", () => {
+Deno.test("pipeline runs: create, update, stop, list newest first with filters; no limit (0 or -1) lists every run", () => {
   const runs = new PipelineRuns();
   for (let i = 1; i <= 12; i++) runs.create({ runId: `r${i}`, pipelineName: i % 2 ? "odd" : "even", configYaml: "", componentIds: [] }, i);
   assert.equal(runs.get("r1").status, "STARTING");
   assert.equal(runs.get("r1").pipelineId, "odd");
-  assert.deepEqual(runs.list("", "UNKNOWN", 0).map((r) => r.runId), ["r12", "r11", "r10", "r9", "r8", "r7", "r6", "r5", "r4", "r3"]);
+  const all = ["r12", "r11", "r10", "r9", "r8", "r7", "r6", "r5", "r4", "r3", "r2", "r1"];
+  // As Go: the Go CLI asks with -1 to find a run by a prefix of its id, the oldest included.
+  assert.deepEqual(runs.list("", "UNKNOWN", 0).map((r) => r.runId), all);
+  assert.deepEqual(runs.list("", "UNKNOWN", -1).map((r) => r.runId), all);
+  assert.deepEqual(runs.list("", "UNKNOWN", 10).map((r) => r.runId), all.slice(0, 10));
   assert.deepEqual(runs.list("odd", "UNKNOWN", 2).map((r) => r.runId), ["r11", "r9"]);
   const done = runs.update("r2", "COMPLETED", undefined, "", 50);
   assert.equal(done.endTime, 50);
@@ -160,9 +164,111 @@ Deno.test("pipeline runs: a run is capped in bytes, config_yaml counted in UTF-8
   assert.throws(() => runs.create({ runId: "r", pipelineName: "p", configYaml: config, componentIds: [] }, 1), exhausted(/config_yaml is longer than 1048576 bytes/));
   runs.create({ runId: "r", pipelineName: "p", configYaml: "x", componentIds: [] }, 1);
   const componentMetrics = Object.fromEntries(
-    Array.from({ length: 900 }, (_, i) => [`c${i}${"x".repeat(3000)}`, { eventsIn: 1, eventsOut: 1, bytesIn: 1, bytesOut: 1, processingTimeMs: 1 }]),
+    Array.from({ length: 900 }, (_, i) => [`c${i}${"x".repeat(3000)}`, { eventsIn: "1", eventsOut: "1", bytesIn: "1", bytesOut: "1", processingTimeMs: 1 }]),
   );
-  const metrics = { eventsProcessed: 1, eventsPerSecond: 1, bytesProcessed: 1, componentMetrics };
+  const metrics = { eventsProcessed: "1", eventsPerSecond: 1, bytesProcessed: "1", componentMetrics };
   assert.throws(() => runs.update("r", "RUNNING", metrics, "", 2), exhausted(/would take \d+ bytes; the limit is 2097152/));
   assert.equal(runs.get("r").status, "STARTING");
+});
+
+Deno.test("pipeline runs: a status the schema does not name is kept (not finished); 64-bit counters are kept as exact text", () => {
+  const runs = new PipelineRuns();
+  runs.create({ runId: "r", pipelineName: "p", configYaml: "", componentIds: [] }, 1);
+  runs.create({ runId: "other", pipelineName: "p", configYaml: "", componentIds: [] }, 2);
+  const big = "9007199254740993"; // 2^53 + 1: no JS number holds it
+  const metrics = {
+    eventsProcessed: big,
+    eventsPerSecond: 0.5,
+    bytesProcessed: "-9223372036854775808",
+    componentMetrics: { src: { eventsIn: "0", eventsOut: big, bytesIn: "1", bytesOut: "9223372036854775807", processingTimeMs: 2.5 } },
+  };
+  const updated = runs.update("r", 17, metrics, "", 3);
+  assert.deepEqual([updated.status, updated.endTime], [17, undefined], "17 is no finished status: no end time");
+  assert.deepEqual(runs.get("r").metrics, metrics);
+  assert.deepEqual(runs.list("", 17, 0).map((r) => r.runId), ["r"]);
+  assert.deepEqual(runs.list("", "STARTING", 0).map((r) => r.runId), ["other"]);
+  assert.equal(runs.update("r", "UNKNOWN", undefined, "", 4).status, 17, "UNKNOWN leaves it alone");
+  assert.deepEqual([runs.stop("r", 5).status, runs.get("r").endTime], ["STOPPED", 5]);
+});
+
+Deno.test("registry: unregistering an id that is not registered is no error and changes nothing; an empty id is INVALID_ARGUMENT", () => {
+  const changes: Change[] = [];
+  const store: Store = { append: (c) => void changes.push(c), flush: () => Promise.resolve(), close: () => Promise.resolve(), commits: 0 };
+  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", store });
+  r.register(info("a"), "", 0);
+  changes.length = 0;
+  r.unregister("ghost");
+  assert.deepEqual(changes, [], "nothing written for an unknown id");
+  r.unregister("a");
+  r.unregister("a"); // twice, as a component that retries does
+  assert.deepEqual(changes, [{ bucket: "services", key: "a" }]);
+  assert.deepEqual(r.all(), []);
+  assert.throws(() => r.unregister(""), (e) => e instanceof ControlPlaneError && e.code === "INVALID_ARGUMENT");
+});
+
+Deno.test("registry: registering again starts afresh, as Go: registered now, no metrics, HEALTHY", () => {
+  const r = registry();
+  r.register(info("w", "SOURCE"), "", 1_000);
+  r.heartbeat("w", "DEGRADED", { processed: "100" }, 2_000);
+  r.register(info("w", "SOURCE"), "", 3_000);
+  const again = r.status("w");
+  assert.deepEqual([again.registeredAt, again.lastHeartbeat, again.metrics, again.status], [3_000, 3_000, {}, "HEALTHY"]);
+  assert.equal(r.restarts("w"), 1);
+  // An expired one too, and the sweep's verdict does not follow it.
+  r.sweep(3_000 + TTL + 1);
+  assert.equal(r.status("w").expired, true);
+  r.register(info("w", "SOURCE"), "", 4_000 + TTL);
+  assert.deepEqual([r.status("w").status, r.status("w").expired], ["HEALTHY", undefined]);
+});
+
+Deno.test("registry: a heartbeat is proof of life after the sweep, but a component's own UNHEALTHY stands until it says otherwise", () => {
+  const changes: Change[] = [];
+  const store: Store = { append: (c) => void changes.push(c), flush: () => Promise.resolve(), close: () => Promise.resolve(), commits: 0 };
+  const r = new Registry({ heartbeatTtlMs: TTL, endpoint: "cp", store });
+  const stored = () => JSON.parse(JSON.stringify(changes.at(-1)!.value));
+  r.register(info("p"), "", 0);
+  assert.deepEqual(r.sweep(TTL + 1), ["p"]);
+  assert.deepEqual([r.status("p").status, r.status("p").expired], ["UNHEALTHY", true]);
+  assert.equal(stored().expired, true, "the sweep's verdict is stored");
+  // UNKNOWN (flowctl-sdk's "all is well", and every legacy heartbeat): alive, so HEALTHY.
+  r.heartbeat("p", "UNKNOWN", {}, TTL + 2);
+  assert.deepEqual([r.status("p").status, Object.hasOwn(r.status("p"), "expired")], ["HEALTHY", false]);
+  assert.equal(Object.hasOwn(stored(), "expired"), false);
+  // Its own word stands: UNHEALTHY, then UNKNOWN heartbeats, then the sweep (which only marks HEALTHY ones).
+  r.heartbeat("p", "UNHEALTHY", {}, TTL + 3);
+  r.heartbeat("p", "UNKNOWN", {}, TTL + 4);
+  assert.equal(r.status("p").status, "UNHEALTHY");
+  assert.deepEqual(r.sweep(10 * TTL), []);
+  r.heartbeat("p", "UNKNOWN", {}, 10 * TTL + 1);
+  assert.equal(r.status("p").status, "UNHEALTHY", "still its own word, not the sweep's");
+  r.heartbeat("p", "HEALTHY", {}, 10 * TTL + 2);
+  assert.equal(r.status("p").status, "HEALTHY");
+  // Expired, then a heartbeat that reports a bad status: that status, not HEALTHY.
+  for (const bad of ["DEGRADED", "STOPPING", "UNHEALTHY", 42] as const) {
+    r.heartbeat("p", "HEALTHY", {}, 20 * TTL);
+    r.sweep(22 * TTL);
+    assert.equal(r.status("p").expired, true);
+    r.heartbeat("p", bad, {}, 22 * TTL + 1);
+    assert.deepEqual([r.status("p").status, r.status("p").expired], [bad, undefined], String(bad));
+  }
+});
+
+Deno.test("registry: enum values the schema does not name are kept, matched and never healthy", () => {
+  const r = registry();
+  r.register(info("newer", 9), "", 0);
+  r.register(info("", 7), "", 5);
+  r.register(info("fine", "SOURCE"), "", 0);
+  assert.equal(r.status("7-5000000").component.type, 7, "the made-up id names the number, as Go's String() of it");
+  r.heartbeat("newer", 42, { n: "1" }, 1);
+  assert.deepEqual([r.status("newer").status, r.status("newer").component.type], [42, 9]);
+  r.heartbeat("newer", "UNKNOWN", {}, 2);
+  assert.equal(r.status("newer").status, 42, "UNKNOWN keeps it");
+  assert.deepEqual(r.discover(9, [], {}).map((x) => x.serviceId), ["newer"]);
+  assert.deepEqual(r.list(9, true).map((x) => x.serviceId), ["newer"]);
+  assert.deepEqual(r.list("UNSPECIFIED", false).map((x) => x.serviceId), ["7-5000000", "fine"], "42 is not HEALTHY");
+  assert.equal(r.pipelineHealth(), "degraded");
+  assert.deepEqual(r.sweep(10 * TTL), ["7-5000000", "fine"], "the sweep marks HEALTHY ones only");
+  r.heartbeat("7-5000000", "HEALTHY", {}, 10 * TTL);
+  r.heartbeat("fine", "HEALTHY", {}, 10 * TTL);
+  assert.equal(r.pipelineHealth(), "degraded", "a status of 42 is not healthy");
 });

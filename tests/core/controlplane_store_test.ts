@@ -352,3 +352,92 @@ Deno.test("stored values: every field is checked, bad rows are skipped with a re
     { where: 'runs row "r1"', reason: "pipelineId is not a string" },
   ]);
 });
+
+Deno.test("stored values: enum numbers the schema does not name, 64-bit counters as text (or as older versions' numbers), the sweep's flag", () => {
+  const data = emptyBuckets();
+  const run = (id: string, extra: Record<string, unknown> = {}, counters: Record<string, unknown> = {}) => ({
+    runId: id,
+    pipelineId: "p",
+    pipelineName: "p",
+    status: "RUNNING",
+    startTime: 1,
+    configYaml: "",
+    error: "",
+    componentIds: [],
+    metrics: {
+      eventsProcessed: "9007199254740993",
+      eventsPerSecond: 0.5,
+      bytesProcessed: "0",
+      componentMetrics: { src: { eventsIn: "-1", eventsOut: "9223372036854775807", bytesIn: "0", bytesOut: "0", processingTimeMs: 1.5, ...counters } },
+    },
+    ...extra,
+  });
+  data.services.set("newer", { ...record("newer"), status: 42, component: { ...record("newer").component, type: 9 } });
+  data.services.set("named", { ...record("named"), status: 2 });
+  data.services.set("expired", { ...record("expired"), status: "UNHEALTHY", expired: true });
+  data.services.set("old", { ...record("old"), status: "UNHEALTHY" });
+  data.services.set("bad1", { ...record("bad1"), status: 1.5 });
+  data.services.set("bad2", { ...record("bad2"), status: 2 ** 31 });
+  data.services.set("bad3", { ...record("bad3"), expired: "yes" });
+  data.services.set("bad4", { ...record("bad4"), expired: true });
+  data.runs.set("exact", run("exact", { status: 17 }));
+  data.runs.set("older", run("older", { metrics: { eventsProcessed: 40, eventsPerSecond: 1, bytesProcessed: 2 ** 63, componentMetrics: {} } }));
+  data.runs.set("bad5", run("bad5", {}, { eventsIn: "9223372036854775808" }));
+  data.runs.set("bad6", run("bad6", {}, { eventsIn: "1e3" }));
+  data.runs.set("bad7", run("bad7", {}, { eventsIn: 1.5 }));
+  data.runs.set("bad8", run("bad8", {}, { eventsIn: "007" }));
+  const state = checkStoredState(data);
+  assert.deepEqual([...state.services.keys()], ["newer", "named", "expired", "old"]);
+  assert.deepEqual([state.services.get("newer")!.status, state.services.get("newer")!.component.type], [42, 9]);
+  assert.equal(state.services.get("named")!.status, "HEALTHY", "a named value's number is its name");
+  assert.equal(state.services.get("expired")!.expired, true);
+  assert.equal(Object.hasOwn(state.services.get("old")!, "expired"), false, "without the flag: the component's own word");
+  assert.deepEqual([...state.runs.keys()], ["exact", "older"]);
+  assert.equal(state.runs.get("exact")!.status, 17);
+  assert.deepEqual(state.runs.get("exact")!.metrics, run("exact").metrics);
+  const older = state.runs.get("older")!.metrics;
+  assert.deepEqual([older.eventsProcessed, older.bytesProcessed], ["40", "9223372036854775807"], "2^63 (int64's largest, rounded) clamped back");
+  const reason = (where: string) => state.skipped.find((s) => s.where === where)?.reason;
+  assert.equal(reason('services row "bad1"'), "status is not one of UNKNOWN, STARTING, HEALTHY, DEGRADED, UNHEALTHY, STOPPING or an enum number");
+  assert.match(reason('services row "bad2"')!, /^status is not one of/);
+  assert.equal(reason('services row "bad3"'), "expired is not true or false");
+  assert.equal(reason('services row "bad4"'), "expired is set but the status is not UNHEALTHY");
+  for (const id of ["bad5", "bad6", "bad7", "bad8"]) {
+    assert.equal(reason(`runs row "${id}"`), "metrics.componentMetrics.src.eventsIn is not a 64-bit integer", id);
+  }
+  assert.equal(state.skipped.length, 8);
+});
+
+Deno.test("sqlite store: enum numbers, exact 64-bit counters and the sweep's verdict survive a restart", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/registry.db`;
+    const first = await open(path);
+    first.registry.register({ ...info("newer"), type: 9 }, "", 1);
+    first.registry.heartbeat("newer", 42, {}, 2);
+    first.registry.register(info("silent"), "", 1);
+    first.registry.register(info("sick"), "", 1);
+    first.registry.heartbeat("sick", "UNHEALTHY", {}, 1);
+    first.registry.sweep(TTL + 10);
+    first.runs.create({ runId: "r", pipelineName: "p", configYaml: "", componentIds: [] }, 3);
+    const metrics = {
+      eventsProcessed: "9007199254740993",
+      eventsPerSecond: 1,
+      bytesProcessed: "-9223372036854775808",
+      componentMetrics: { src: { eventsIn: "1", eventsOut: "9223372036854775807", bytesIn: "0", bytesOut: "0", processingTimeMs: 0 } },
+    };
+    first.runs.update("r", 17, metrics, "", 4);
+    await first.store.flush();
+    await first.store.close();
+
+    const again = await open(path);
+    assert.deepEqual(again.state.skipped, []);
+    assert.deepEqual([again.registry.status("newer").status, again.registry.status("newer").component.type], [42, 9]);
+    assert.deepEqual(again.runs.get("r").metrics, metrics);
+    assert.equal(again.runs.get("r").status, 17);
+    // After the restart the sweep's verdict is still told from the component's own.
+    again.registry.heartbeat("silent", "UNKNOWN", {}, TTL + 20);
+    again.registry.heartbeat("sick", "UNKNOWN", {}, TTL + 20);
+    assert.equal(again.registry.status("silent").status, "HEALTHY");
+    assert.equal(again.registry.status("sick").status, "UNHEALTHY");
+    await again.store.close();
+  }));

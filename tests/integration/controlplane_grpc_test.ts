@@ -35,7 +35,10 @@ Deno.test("control plane gRPC: register, heartbeat, status, discover, list, unre
     assert.equal(status.status, "HEALTH_STATUS_DEGRADED");
     assert.deepEqual(status.metrics, { lag: "3", rate: "9" });
     assert.equal(status.component.name, "Source");
-    assert(status.last_heartbeat.seconds >= status.registered_at.seconds);
+    // Timestamps' seconds are int64: decimal text, like every 64-bit integer.
+    assert.equal(typeof status.registered_at.seconds, "string");
+    assert(Number(status.last_heartbeat.seconds) >= Number(status.registered_at.seconds));
+    assert(Math.abs(Number(status.registered_at.seconds) - Date.now() / 1000) < 60);
 
     const discover = async (request: unknown) => (await v1.call("DiscoverComponents", request)).components.map((c: Reply) => c.id);
     assert.deepEqual(await discover({ event_types: ["ledger"] }), ["sink-1", "src"]);
@@ -49,6 +52,11 @@ Deno.test("control plane gRPC: register, heartbeat, status, discover, list, unre
 
     await v1.call("UnregisterComponent", { service_id: "sink-1" });
     assert.deepEqual(await listed({ include_unhealthy: true }), ["src:HEALTH_STATUS_DEGRADED"]);
+    // As Go: unregistering again, or an id never registered, is no error.
+    await v1.call("UnregisterComponent", { service_id: "sink-1" });
+    await v1.call("UnregisterComponent", { service_id: "ghost" });
+    await assert.rejects(v1.call("UnregisterComponent", { service_id: "" }), code("INVALID_ARGUMENT"));
+    assert.deepEqual(await listed({ include_unhealthy: true }), ["src:HEALTH_STATUS_DEGRADED"]);
     v1.close();
   }));
 
@@ -57,12 +65,9 @@ Deno.test("control plane gRPC: bad requests get status codes and the server keep
     const v1 = client("v1", cp.grpcPort);
     await assert.rejects(v1.call("Heartbeat", { service_id: "ghost" }), code("NOT_FOUND"));
     await assert.rejects(v1.call("GetComponentStatus", { service_id: "" }), code("INVALID_ARGUMENT"));
-    await assert.rejects(v1.call("UnregisterComponent", { service_id: "ghost" }), code("NOT_FOUND"));
     const huge = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, "v"]));
     await assert.rejects(v1.call("RegisterComponent", { component: { id: "x", metadata: huge } }), code("RESOURCE_EXHAUSTED"));
     await assert.rejects(v1.call("RegisterComponent", { component: { id: "y".repeat(5000) } }), code("RESOURCE_EXHAUSTED"));
-    // An enum value the protocol does not define.
-    await assert.rejects(v1.call("RegisterComponent", { component: { id: "z", type: 9 } }), code("INVALID_ARGUMENT"));
     // A message over the size limit is refused by grpc-js before it reaches us.
     await assert.rejects(v1.call("RegisterComponent", { component: { id: "w", description: "d".repeat(5 << 20) } }), code("RESOURCE_EXHAUSTED"));
 
@@ -86,33 +91,166 @@ Deno.test("control plane gRPC: bad requests get status codes and the server keep
     assert.deepEqual([legacyBad?.code, legacyBad?.details], [grpc.status.INVALID_ARGUMENT, "service_id is not valid UTF-8"]);
     raw.close();
     const metrics = await (await fetch(`http://127.0.0.1:${cp.httpPort}/metrics`)).text();
-    assert.match(metrics, /^flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/RegisterComponent",code="INVALID_ARGUMENT"\} 4$/m);
+    assert.match(metrics, /^flowctl_grpc_calls_total\{method="flowctl.v1.ControlPlaneService\/RegisterComponent",code="INVALID_ARGUMENT"\} 3$/m);
 
     assert.deepEqual((await v1.call("ListComponents", { include_unhealthy: true })).components, []);
     await v1.call("RegisterComponent", { component: { id: "still-fine" } });
     v1.close();
   }));
 
-Deno.test("control plane gRPC: a silent component turns unhealthy after the TTL and back with a heartbeat", () =>
+Deno.test("control plane gRPC: a silent component turns unhealthy after the TTL; its next heartbeat is proof of life, its own UNHEALTHY is not undone", () =>
   withControlPlane(async (cp) => {
     const v1 = client("v1", cp.grpcPort);
+    const legacy = client("legacy", cp.grpcPort);
     await v1.call("RegisterComponent", { component: { id: "quiet", type: "COMPONENT_TYPE_PROCESSOR" } });
     await v1.call("RegisterComponent", { component: { id: "chatty", type: "COMPONENT_TYPE_PROCESSOR" } });
+    await v1.call("RegisterComponent", { component: { id: "sick", type: "COMPONENT_TYPE_PROCESSOR" } });
+    await v1.call("Heartbeat", { service_id: "sick", status: "HEALTH_STATUS_UNHEALTHY" });
+    await legacy.call("Register", { service_id: "old-style", service_type: "SERVICE_TYPE_SINK" });
+    // Heartbeats with no status (0), as flowctl-sdk sends them when all is well.
     const beats = setInterval(() => v1.call("Heartbeat", { service_id: "chatty" }).catch(() => {}), 50);
     try {
       await new Promise((r) => setTimeout(r, 700));
       const status = async (id: string) => (await v1.call("GetComponentStatus", { service_id: id })).status;
       assert.equal(await status("quiet"), "HEALTH_STATUS_UNHEALTHY");
+      assert.equal(await status("old-style"), "HEALTH_STATUS_UNHEALTHY");
       assert.equal(await status("chatty"), "HEALTH_STATUS_HEALTHY");
       const health = await (await fetch(`http://127.0.0.1:${cp.httpPort}/health`)).json();
       assert.equal(health.pipeline, "degraded");
-      await v1.call("Heartbeat", { service_id: "quiet", status: "HEALTH_STATUS_HEALTHY" });
+      // Silent past the TTL, then a heartbeat with no status: alive, so HEALTHY (Go would keep it UNHEALTHY).
+      await v1.call("Heartbeat", { service_id: "quiet" });
       assert.equal(await status("quiet"), "HEALTH_STATUS_HEALTHY");
+      // A legacy heartbeat carries no status at all: the same.
+      await legacy.call("Heartbeat", { service_id: "old-style", metrics: { rows: 1 } });
+      assert.equal((await legacy.call("GetServiceStatus", { service_id: "old-style" })).is_healthy, true);
+      // One that said itself it is unhealthy stays so through heartbeats with no status, until it says otherwise.
+      await v1.call("Heartbeat", { service_id: "sick" });
+      assert.equal(await status("sick"), "HEALTH_STATUS_UNHEALTHY");
+      await v1.call("Heartbeat", { service_id: "sick", status: "HEALTH_STATUS_HEALTHY" });
+      assert.equal(await status("sick"), "HEALTH_STATUS_HEALTHY");
     } finally {
       clearInterval(beats);
       v1.close();
+      legacy.close();
     }
   }, { ttlMs: 300, sweepMs: 50 }));
+
+Deno.test("control plane gRPC: registering again starts afresh, as Go: a new registered_at, no metrics, HEALTHY", () =>
+  withControlPlane(async (cp) => {
+    const v1 = client("v1", cp.grpcPort);
+    const at = (t: Reply) => Number(t.seconds) * 1000 + t.nanos / 1e6;
+    await v1.call("RegisterComponent", { component: { id: "w", type: "COMPONENT_TYPE_SOURCE" } });
+    await v1.call("Heartbeat", { service_id: "w", status: "HEALTH_STATUS_DEGRADED", metrics: { processed: "100" } });
+    const first = await v1.call("GetComponentStatus", { service_id: "w" });
+    await new Promise((r) => setTimeout(r, 20));
+    await v1.call("RegisterComponent", { component: { id: "w", type: "COMPONENT_TYPE_SOURCE" } });
+    const again = await v1.call("GetComponentStatus", { service_id: "w" });
+    assert.deepEqual([again.status, again.metrics], ["HEALTH_STATUS_HEALTHY", {}]);
+    assert(at(again.registered_at) >= at(first.registered_at) + 20, "registered anew");
+    v1.close();
+  }));
+
+Deno.test("control plane gRPC: enum values the schema does not name are kept and sent back as the same numbers", () =>
+  withControlPlane(async (cp) => {
+    const v1 = client("v1", cp.grpcPort);
+    const legacy = client("legacy", cp.grpcPort);
+    await v1.call("RegisterComponent", { component: { id: "newer", type: 9 } });
+    await v1.call("Heartbeat", { service_id: "newer", status: 42 });
+    const status = await v1.call("GetComponentStatus", { service_id: "newer" });
+    assert.deepEqual([status.status, status.component.type], [42, 9]);
+    assert.deepEqual((await v1.call("DiscoverComponents", { type: 9 })).components.map((c: Reply) => c.id), ["newer"]);
+    assert.deepEqual((await v1.call("ListComponents", { type_filter: 9 })).components, [], "42 is not HEALTHY");
+    assert.deepEqual((await v1.call("ListComponents", { type_filter: 9, include_unhealthy: true })).components.map((c: Reply) => c.status), [42]);
+    // Through the legacy service: the same number, and not healthy.
+    const seen = await legacy.call("GetServiceStatus", { service_id: "newer" });
+    assert.deepEqual([seen.service_type, seen.is_healthy], [9, false]);
+    await legacy.call("Register", { service_id: "odd-type", service_type: 11 });
+    assert.equal((await v1.call("GetComponentStatus", { service_id: "odd-type" })).component.type, 11);
+    assert.equal((await legacy.call("GetServiceStatus", { service_id: "odd-type" })).service_type, 11);
+    // A run status of 17: kept, listed by it, not finished.
+    await legacy.call("CreatePipelineRun", { run_id: "r", pipeline_name: "p" });
+    const run = await legacy.call("UpdatePipelineRun", { run_id: "r", status: 17 });
+    assert.deepEqual([run.status, run.end_time], [17, null]);
+    assert.deepEqual((await legacy.call("ListPipelineRuns", { status: 17 })).runs.map((r: Reply) => r.run_id), ["r"]);
+
+    const base = `http://127.0.0.1:${cp.httpPort}`;
+    const services = (await (await fetch(`${base}/api/services`)).json()).services;
+    assert.deepEqual(services.map((s: Reply) => [s.service_id, s.type, s.status]), [
+      ["newer", "UNKNOWN(9)", "UNKNOWN(42)"],
+      ["odd-type", "UNKNOWN(11)", "HEALTHY"],
+    ]);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^flowctl_components\{status="UNKNOWN"\} 1$/m);
+    assert.match(metrics, /^flowctl_pipeline_components\{state="unknown"\} 1$/m);
+    assert.match(metrics, /^flowctl_component_healthy\{service_id="newer",type="UNKNOWN\(9\)"\} 0$/m);
+    assert.doesNotMatch(metrics, /42/);
+    assert.equal((await (await fetch(`${base}/health`)).json()).pipeline, "degraded");
+    const runs = (await (await fetch(`${base}/api/runs?status=17`)).json()).runs;
+    assert.deepEqual(runs.map((r: Reply) => [r.run_id, r.status]), [["r", "UNKNOWN(17)"]]);
+    v1.close();
+    legacy.close();
+  }));
+
+Deno.test("control plane gRPC: 64-bit counters are exact over gRPC, across a restart, and strings in /api/runs", async () => {
+  const dir = await Deno.makeTempDir();
+  const big = "9007199254740993"; // 2^53 + 1: a double (and so a JSON number) cannot hold it
+  const metrics = {
+    events_processed: big,
+    events_per_second: 12.5,
+    bytes_processed: "-9223372036854775808",
+    component_metrics: { src: { events_in: "1", events_out: big, bytes_in: "0", bytes_out: "9223372036854775807", processing_time_ms: 0.25 } },
+  };
+  try {
+    await withControlPlane(async (cp) => {
+      const legacy = client("legacy", cp.grpcPort);
+      await legacy.call("CreatePipelineRun", { run_id: "r", pipeline_name: "p" });
+      const updated = await legacy.call("UpdatePipelineRun", { run_id: "r", status: "RUN_STATUS_RUNNING", metrics });
+      assert.deepEqual(updated.metrics, metrics);
+      legacy.close();
+    }, { dir });
+    await withControlPlane(async (cp) => {
+      const legacy = client("legacy", cp.grpcPort);
+      assert.deepEqual((await legacy.call("GetPipelineRun", { run_id: "r" })).metrics, metrics);
+      assert.deepEqual((await legacy.call("ListPipelineRuns", { limit: -1 })).runs[0].metrics, metrics);
+      legacy.close();
+      const page = await (await fetch(`http://127.0.0.1:${cp.httpPort}/api/runs`)).json();
+      assert.deepEqual(page.runs[0].metrics, metrics, "int64 as strings, doubles as numbers");
+      assert.equal(page.runs[0].status, "RUNNING");
+    }, { dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("control plane HTTP: /api/runs lists runs newest first, filtered and a page at a time", () =>
+  withControlPlane(async (cp) => {
+    const legacy = client("legacy", cp.grpcPort);
+    for (let i = 0; i < 5; i++) {
+      await legacy.call("CreatePipelineRun", { run_id: `r${i}`, pipeline_name: i % 2 ? "odd" : "even" });
+      await new Promise((r) => setTimeout(r, 5)); // distinct start times
+    }
+    await legacy.call("UpdatePipelineRun", { run_id: "r1", status: "RUN_STATUS_FAILED", error: "boom" });
+    legacy.close();
+    const base = `http://127.0.0.1:${cp.httpPort}/api/runs`;
+    const get = async (query: string) => await (await fetch(`${base}${query}`)).json();
+    assert.deepEqual((await get("")).runs.map((r: Reply) => r.run_id), ["r4", "r3", "r2", "r1", "r0"]);
+    assert.deepEqual((await get("?pipeline_name=odd")).runs.map((r: Reply) => r.run_id), ["r3", "r1"]);
+    const failed = (await get("?status=FAILED")).runs;
+    assert.deepEqual(failed.map((r: Reply) => [r.run_id, r.status, r.error, typeof r.end_time]), [["r1", "FAILED", "boom", "string"]]);
+    const pages: string[][] = [];
+    let token = "";
+    do {
+      const page = await get(`?page_size=2&page_token=${encodeURIComponent(token)}`);
+      pages.push(page.runs.map((r: Reply) => r.run_id));
+      token = page.next_page_token;
+    } while (token);
+    assert.deepEqual(pages, [["r4", "r3"], ["r2", "r1"], ["r0"]]);
+    for (const query of ["?page_token=made-up", "?status=BORED", "?page_size=-1"]) {
+      const bad = await fetch(`${base}${query}`);
+      assert.equal(bad.status, 400, query);
+      assert.match((await bad.json()).error, /page_token is not one this server gave|is not a run status|page_size/);
+    }
+  }));
 
 Deno.test("control plane gRPC: the legacy flowctl.ControlPlane registers, lists services and keeps pipeline runs", () =>
   withControlPlane(async (cp) => {
@@ -151,13 +289,21 @@ Deno.test("control plane gRPC: the legacy flowctl.ControlPlane registers, lists 
       status: "RUN_STATUS_RUNNING",
       metrics: { events_processed: 40, component_metrics: { "pg-sink": { events_in: 40 } } },
     });
-    assert.equal(updated.metrics.component_metrics["pg-sink"].events_in, 40);
+    assert.equal(updated.metrics.component_metrics["pg-sink"].events_in, "40");
     const stopped = await legacy.call("StopPipelineRun", { run_id: "run-1" });
     assert.equal(stopped.status, "RUN_STATUS_STOPPED");
-    assert(stopped.end_time.seconds > 0);
+    assert(Number(stopped.end_time.seconds) > 0);
     assert.deepEqual((await legacy.call("ListPipelineRuns", { pipeline_name: "p" })).runs.map((r: Reply) => r.run_id), ["run-1"]);
     await assert.rejects(legacy.call("GetPipelineRun", { run_id: "nope" }), code("NOT_FOUND"));
     await assert.rejects(legacy.call("CreatePipelineRun", { run_id: "run-1" }), code("ALREADY_EXISTS"));
+    // No limit (unset, 0 or -1, which the Go CLI sends to find a run by an id prefix): every run, not the 10 newest.
+    for (let i = 2; i <= 12; i++) await legacy.call("CreatePipelineRun", { run_id: `run-${i}`, pipeline_name: "q" });
+    for (const request of [{}, { limit: 0 }, { limit: -1 }]) {
+      const all = (await legacy.call("ListPipelineRuns", request)).runs.map((r: Reply) => r.run_id);
+      assert.equal(all.length, 12, JSON.stringify(request));
+      assert(all.includes("run-1"), "the oldest is there");
+    }
+    assert.equal((await legacy.call("ListPipelineRuns", { limit: 3 })).runs.length, 3);
     legacy.close();
     v1.close();
   }));
@@ -292,6 +438,8 @@ Deno.test("control plane: sizes are capped and long lists come in pages, so ever
       (err: grpc.ServiceError) => err.code === grpc.status.RESOURCE_EXHAUSTED && /over the 4194304 a gRPC client accepts by default; ask for less/.test(err.details),
     );
     assert.equal((await legacy.call("ListPipelineRuns", { limit: 3 })).runs.length, 3);
+    // Every run (limit 0 or -1) is bounded by the same cap.
+    await assert.rejects(legacy.call("ListPipelineRuns", { limit: -1 }), code("RESOURCE_EXHAUSTED"));
     legacy.close();
     v1.close();
   }));
@@ -317,7 +465,7 @@ Deno.test("control plane: keys named __proto__ or constructor stay data from req
       metrics: { component_metrics: JSON.parse('{"__proto__":{"events_in":4}}') },
     });
     assert.deepEqual(Object.keys(updated.metrics.component_metrics), ["__proto__"]);
-    assert.equal(Object.getOwnPropertyDescriptor(updated.metrics.component_metrics, "__proto__")?.value.events_in, 4);
+    assert.equal(Object.getOwnPropertyDescriptor(updated.metrics.component_metrics, "__proto__")?.value.events_in, "4");
     legacy.close();
     v1.close();
   }));

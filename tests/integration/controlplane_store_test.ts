@@ -186,3 +186,41 @@ Deno.test("store: a damaged database file is set aside loudly (log and metric) a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("store: an older version's records load as they were: counters as JSON numbers, UNHEALTHY with no flag", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = {
+      runId: "r",
+      pipelineId: "p",
+      pipelineName: "p",
+      status: "RUNNING",
+      startTime: 1,
+      configYaml: "",
+      metrics: { eventsProcessed: 40, eventsPerSecond: 2, bytesProcessed: 9007199254740992, componentMetrics: { src: { eventsIn: 1, eventsOut: 2, bytesIn: 3, bytesOut: 4, processingTimeMs: 0.5 } } },
+      error: "",
+      componentIds: [],
+    };
+    await Deno.writeTextFile(
+      `${dir}/registry.db`,
+      [
+        JSON.stringify({ bucket: "services", key: "sick", value: { ...record("sick"), status: "UNHEALTHY" } }),
+        JSON.stringify({ bucket: "runs", key: "r", value: run }),
+      ].join("\n") + "\n",
+    );
+    await withControlPlane(async (cp) => {
+      assert.equal(await metric(cp.httpPort!, "flowctl_store_rows_skipped_total"), 0);
+      const legacy = client("legacy", cp.grpcPort);
+      const metrics = (await legacy.call("GetPipelineRun", { run_id: "r" })).metrics;
+      assert.deepEqual([metrics.events_processed, metrics.bytes_processed, metrics.component_metrics.src.bytes_out], ["40", "9007199254740992", "4"]);
+      legacy.close();
+      // Whether the sweep or the component said UNHEALTHY is not known: as Go, it stays so until the component says otherwise.
+      const v1 = client("v1", cp.grpcPort);
+      await v1.call("Heartbeat", { service_id: "sick" });
+      assert.equal((await v1.call("GetComponentStatus", { service_id: "sick" })).status, "HEALTH_STATUS_UNHEALTHY");
+      v1.close();
+    }, { dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -13,6 +13,7 @@ import { loadCue } from "../../host/cue_wasm.ts";
 import { denoIo } from "../../host/deno_io.ts";
 import { issue } from "../../tls/issue.ts";
 import { client, code, withControlPlane } from "../support/controlplane_client.ts";
+import { watch } from "../support/watch_client.ts";
 
 const PIPELINE = new URL("../../fixtures/linear.yaml", import.meta.url).pathname;
 
@@ -149,6 +150,8 @@ Deno.test("mutual TLS: no certificate, or one from another CA, does not get in; 
     assert.equal((await get("/api/services")).status, 403);
     assert.equal((await get("/api/services", "source")).status, 403);
     assert.equal((await get("/api/services", "operator")).status, 200);
+    assert.equal((await get("/api/runs", "source")).status, 403, "runs are the operator's too");
+    assert.equal((await get("/api/runs", "operator")).status, 200);
     const metrics = (await get("/metrics", "operator")).body;
     assert.match(metrics, /flowctl_permission_denied_total\{method="flowctl.v1.ControlPlaneService\/Heartbeat",caller="component\/source"\} 1/);
     assert.match(metrics, /flowctl_permission_denied_total\{method="flowctl.v1.ControlPlaneService\/RegisterComponent",caller="component\/source"\} 2/);
@@ -248,3 +251,38 @@ Deno.test("TLS: start-up refuses bad files with a message that names them", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mutual TLS: components and the operator may watch; a certificate that names no flowctl identity may not", () =>
+  withTls(async (cp, dir) => {
+    const synced = (events: { kind: string }[]) => events.some((e) => e.kind === "KIND_SYNCED");
+    const source = watch(cp.grpcPort, {}, "localhost", as(dir, "source"));
+    const operator = watch(cp.grpcPort, { type: "COMPONENT_TYPE_SOURCE" }, "localhost", as(dir, "operator"));
+    const stranger = await issue(
+      { cert: Deno.readTextFileSync(`${dir}/${TLS_FILES.ca}`), key: Deno.readTextFileSync(`${dir}/${TLS_FILES.caKey}`) },
+      { commonName: "stranger" },
+      { now: new Date(), days: 1 },
+    );
+    Deno.writeTextFileSync(`${dir}/stranger.pem`, stranger.cert);
+    Deno.writeTextFileSync(`${dir}/stranger-key.pem`, stranger.key);
+    const env: Record<string, string> = {
+      FLOWCTL_TLS_CA: `${dir}/${TLS_FILES.ca}`,
+      FLOWCTL_TLS_CERT: `${dir}/stranger.pem`,
+      FLOWCTL_TLS_KEY: `${dir}/stranger-key.pem`,
+      FLOWCTL_TLS_SERVER_NAME: "flowctl-control-plane",
+    };
+    const unknown = watch(cp.grpcPort, {}, "127.0.0.1", clientConnection((n) => env[n], (p) => Deno.readFileSync(p)));
+    const c = client("v1", cp.grpcPort, "localhost", as(dir, "source"));
+    try {
+      await source.until(synced);
+      await operator.until(synced);
+      await c.call("RegisterComponent", register("source"));
+      await source.until((es) => es.some((e) => e.kind === "KIND_REGISTERED" && e.service_id === "source"));
+      await operator.until((es) => es.some((e) => e.kind === "KIND_REGISTERED" && e.service_id === "source"));
+      await assert.rejects(unknown.until(synced), /ended/);
+      assert(code("PERMISSION_DENIED")(unknown.ended!), JSON.stringify(unknown.ended));
+      assert.match(unknown.ended!.details, /may not call flowctl\.watch\.v1\.ComponentWatch\/Watch: its certificate names no spiffe:\/\/flowctl\/ identity/);
+    } finally {
+      for (const w of [source, operator, unknown]) w.close();
+      c.close();
+    }
+  }));

@@ -4,6 +4,7 @@ import type { ClientConnection } from "../../controlplane/client_credentials.ts"
 import { protoPackage } from "../../controlplane/grpc_service.ts";
 import { type ControlPlane, startControlPlane } from "../../controlplane/server.ts";
 import type { TlsPaths } from "../../controlplane/tls_files.ts";
+import type { WatchLimits } from "../../controlplane/watch_hub.ts";
 import type { Topology } from "../../graph/topology.ts";
 
 const pkg = protoPackage();
@@ -43,6 +44,7 @@ export async function withControlPlane(
     tlsReloadMs?: number;
     inMemory?: boolean;
     topology?: Topology;
+    watchLimits?: Partial<WatchLimits>;
   } = {},
 ) {
   const dir = options.dir ?? await Deno.makeTempDir();
@@ -58,6 +60,7 @@ export async function withControlPlane(
       tls: options.tls,
       tlsReloadMs: options.tlsReloadMs,
       topology: options.topology,
+      watchLimits: options.watchLimits,
       log: (line) => logs.push(line),
     });
     try {
