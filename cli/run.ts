@@ -4,11 +4,10 @@
  * tool's embedded one is) when the pipeline uses it.
  */
 import { hasErrors } from "../compiler/diagnostics.ts";
-import type { TlsIR } from "../compiler/ir.ts";
 import { localControlPlane } from "../generators/local/local.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { parseDuration } from "../generators/shared/duration.ts";
-import { activeTls, tlsSources } from "../generators/shared/tls.ts";
+import { activeTls, controlPlaneTlsFiles, tlsSourcePaths } from "../generators/shared/tls.ts";
 import { hasFailures, hasInternalErrors, translate } from "../translate/translate.ts";
 import { topologyOf } from "../generators/shared/topology.ts";
 import { startControlPlane } from "./controlplane.ts";
@@ -69,7 +68,7 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
       db,
       heartbeatTtlMs: parseDuration(plan.heartbeatTTL)! / 1e6,
       // The files run.sh would hand it (it checks the components' own; the control plane checks these itself).
-      ...(tls && tlsDir && { tls: controlPlaneTlsFiles(tls, tlsDir) }),
+      ...(tls && tlsDir && { tls: controlPlaneTlsFiles(tls, tlsSourcePaths("control-plane", (relative) => `${tlsDir}/${relative}`)) }),
       topology: topologyOf(translated.pipelines[0]),
       log: (line) => io.stderr(`[control-plane] ${line}\n`),
     });
@@ -80,12 +79,6 @@ export async function runPipeline(args: string[], io: Io): Promise<number> {
   } finally {
     await cp?.close();
   }
-}
-
-/** The bundled control plane's files in the tls dir; the CA only in mode mutual, where it checks clients. */
-function controlPlaneTlsFiles(tls: TlsIR, dir: string): { cert: string; key: string; ca?: string } {
-  const own = tlsSources("control-plane");
-  return { cert: `${dir}/${own.cert}`, key: `${dir}/${own.key}`, ...(tls.mode === "mutual" && { ca: `${dir}/${own.ca}` }) };
 }
 
 /**

@@ -89,7 +89,7 @@ function serverNames(pipelines: readonly PipelineIR[], namespaces: string[], ext
   const inCluster = new Set([...namespaces, ...pipelines.map((p) => p.namespace ?? "default")]);
   return [
     CONTROL_PLANE_NAME,
-    ...[...inCluster].flatMap((ns) => [".", ".svc", ".svc.cluster.local"].map((end) => `${CONTROL_PLANE_NAME}.${ns}${end === "." ? "" : end}`)),
+    ...[...inCluster].flatMap((ns) => ["", ".svc", ".svc.cluster.local"].map((end) => `${CONTROL_PLANE_NAME}.${ns}${end}`)),
     "localhost",
     "127.0.0.1",
     "::1",

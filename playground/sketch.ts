@@ -70,6 +70,7 @@ function sketchOf(doc: LocatedDocument): Sketch {
   const metadata = isRecord(data.metadata) ? data.metadata : {};
   const spec = isRecord(data.spec) ? data.spec : {};
   const entries: Entry[] = [];
+  const seen = new Set<string>();
   const places: Place[] = [];
   for (const { key, kind } of SECTIONS) {
     const list = spec[key];
@@ -82,14 +83,14 @@ function sketchOf(doc: LocatedDocument): Sketch {
         const lines = (span.source ?? doc.source).lines;
         places.push({ id: c.id, path: formatPath(path), firstLine: lines.linePos(span.start).line, lastLine: lines.linePos(Math.max(span.start, span.end - 1)).line });
       }
-      if (entries.some((e) => e.node.id === c.id)) return;
+      if (seen.has(c.id)) return;
+      seen.add(c.id);
       entries.push({ node: { id: c.id, kind, label: labelOf(doc, path, c), inputs: ids(c.inputs) }, dependsOn: ids(c.depends_on), index: entries.length });
     });
   }
-  const known = new Set(entries.map((e) => e.node.id));
   const components = topological(entries).map(({ node }) => ({
     ...node,
-    inputs: [...new Set(node.inputs.filter((input) => known.has(input) && input !== node.id))],
+    inputs: [...new Set(node.inputs.filter((input) => seen.has(input) && input !== node.id))],
   }));
   return { topology: { pipeline: typeof metadata.name === "string" ? metadata.name : "pipeline", components }, places };
 }

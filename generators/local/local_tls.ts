@@ -5,7 +5,7 @@
  * processes their paths there; containers get them bound at /etc/flowctl/tls.
  */
 import type { ComponentIR, TlsIR } from "../../compiler/ir.ts";
-import { TLS_ENV, TLS_MOUNT, TLS_MOUNT_FILES, tlsRoles, tlsSources } from "../shared/tls.ts";
+import { controlPlaneTlsFlags, TLS_ENV, TLS_MOUNT, TLS_MOUNT_FILES, tlsRoles, tlsSourcePaths, tlsSources } from "../shared/tls.ts";
 import { shellWord } from "./shell_words.ts";
 
 /** The shell variable that holds the tls dir's absolute path. */
@@ -72,8 +72,5 @@ export function tlsBinds(tls: TlsIR, owner: "control-plane" | ComponentIR): stri
 
 /** The bundled control plane's flags as words: its files in the tls dir. */
 export function controlPlaneTlsWords(tls: TlsIR): string {
-  const own = tlsSources("control-plane");
-  const words = [`--tls-cert ${TLS_DIR}${shellWord(own.cert)}`, `--tls-key ${TLS_DIR}${shellWord(own.key)}`];
-  if (tls.mode === "mutual") words.push(`--tls-ca-cert ${TLS_DIR}${shellWord(own.ca)}`);
-  return words.join(" ");
+  return controlPlaneTlsFlags(tls, tlsSourcePaths("control-plane", (relative) => TLS_DIR + shellWord(relative))).join(" ");
 }

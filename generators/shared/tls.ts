@@ -60,15 +60,21 @@ export function inTlsDir(tls: TlsIR, relative: string): string {
   return `${tls.dir.replace(/\/+$/, "")}/${relative}`;
 }
 
-/** The bundled control plane's flags; the CA only in mode mutual, where it checks client certificates. */
+/** The bundled control plane's files: the CA only in mode mutual, where it checks client certificates. */
+export function controlPlaneTlsFiles(tls: TlsIR, paths: TlsPaths = tlsPaths()): { cert: string; key: string; ca?: string } {
+  return { cert: paths.cert, key: paths.key, ...(tls.mode === "mutual" && { ca: paths.ca }) };
+}
+
+/** The bundled control plane's flags for those files. */
 export function controlPlaneTlsFlags(tls: TlsIR, paths: TlsPaths = tlsPaths()): string[] {
-  return [
-    "--tls-cert",
-    paths.cert,
-    "--tls-key",
-    paths.key,
-    ...(tls.mode === "mutual" ? ["--tls-ca-cert", paths.ca] : []),
-  ];
+  const files = controlPlaneTlsFiles(tls, paths);
+  return ["--tls-cert", files.cert, "--tls-key", files.key, ...(files.ca === undefined ? [] : ["--tls-ca-cert", files.ca])];
+}
+
+/** An owner's files in the tls dir, each path as `at` spells it (joined to a folder, or as a shell word). */
+export function tlsSourcePaths(owner: "control-plane" | ComponentIR, at: (relative: string) => string): TlsPaths {
+  const sources = tlsSources(owner);
+  return { ca: at(sources.ca), cert: at(sources.cert), key: at(sources.key) };
 }
 
 /** The control plane container's env: the image's `health` probe trusts this CA. */
