@@ -54,6 +54,14 @@ export function parseFlags(
   return out;
 }
 
+/** `--no-cache`: check with CUE itself, neither reading nor writing its cached answers. */
+export const CACHE_FLAGS = { "--no-cache": "noCache" } as const;
+
+/** How a command that declared CACHE_FLAGS wants its CUE engine. */
+export function cueOptions(flags: Flags): { cache: boolean } {
+  return { cache: flags.values.noCache !== "true" };
+}
+
 export function formatFlag(flags: Flags): "text" | "json" {
   const format = flags.values.format ?? "text";
   if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not ${JSON.stringify(format)}`);

@@ -17,7 +17,7 @@ import { renderSvg } from "../graph/svg.ts";
 import type { Topology } from "../graph/topology.ts";
 import { folderName, validate } from "../translate/compile.ts";
 import { EXIT, onDisk, UsageError } from "./errors.ts";
-import { parseFlags } from "./flags.ts";
+import { CACHE_FLAGS, cueOptions, parseFlags } from "./flags.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { plural, printDiagnostics } from "./output.ts";
@@ -48,7 +48,11 @@ export function graphFormat(format: string | undefined, output: string | undefin
 }
 
 export async function runGraph(args: string[], io: Io): Promise<number> {
-  const flags = parseFlags(args, { ...STACK_FLAGS, "--format": "format", "-o": "output", "--output": "output", "--output-dir": "outputDir" });
+  const flags = parseFlags(
+    args,
+    { ...STACK_FLAGS, "--format": "format", "-o": "output", "--output": "output", "--output-dir": "outputDir" },
+    CACHE_FLAGS,
+  );
   if (flags.help) {
     io.stdout(HELP.graph);
     return EXIT.ok;
@@ -60,7 +64,7 @@ export async function runGraph(args: string[], io: Io): Promise<number> {
   const destination = output === undefined || output === "-" ? undefined : fileDestination(output);
 
   const { input, overlays, set, sources } = await readStack(flags, "graph", io);
-  const result = validate(input.text, { filename: input.name, cue: await io.cue(), overlays, set, sources });
+  const result = validate(input.text, { filename: input.name, cue: await io.cue(cueOptions(flags)), overlays, set, sources });
   refuseSetProblems(result.diagnostics);
   printDiagnostics(result.diagnostics, io);
   if (hasErrors(result.diagnostics)) return isInternal(result.diagnostics) ? EXIT.internal : EXIT.invalid;

@@ -87,6 +87,7 @@ Options:
                        in (.svg, .dot, .gv, .mmd, .mermaid), else mermaid
   -o, --output FILE    write into FILE instead of standard output
   --output-dir DIR     write <pipeline>.<svg|dot|mmd> into DIR, one per pipeline
+  --no-cache           check with CUE itself, not from its cached answers
   -h, --help           show this help
 
 A file of several pipelines: mermaid and dot print one diagram after another,
@@ -101,6 +102,9 @@ problem as file:line:col severity CODE: message (hint: ...).
 
 Options:
   --format text|json   json prints {"diagnostics": [...]} on standard output
+  --no-cache           check with CUE itself: no cached answer or run is read or kept
+                       (FLOWCTL_NO_CACHE=1 does the same; the cache folder is
+                       FLOWCTL_CACHE_DIR, else the platform's, e.g. ~/.cache/flowctl)
   -h, --help           show this help
 `,
   run: `Usage: flowctl run [OPTIONS] FILE
@@ -226,6 +230,7 @@ export function translateHelp(registry: GeneratorRegistry): string {
     "  --control-plane-image I the control plane's image, instead of spec.controlPlane.image",
     "                          (e.g. flowctl's, pushed to your registry: R/flowctl/control-plane:TAG)",
     '  --format text|json      json prints {"diagnostics", "targets": [{"target", "files", "diagnostics"}]}',
+    "  --no-cache              check with CUE itself, not from its cached answers",
     "  -h, --help              show this help",
     "",
     "What --prefix changes:",

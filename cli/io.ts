@@ -21,8 +21,8 @@ export interface Io {
   stderr(text: string): void;
   env(name: string): string | undefined;
   isTerminal: boolean;
-  /** The CUE evaluator, created on first use. */
-  cue(): Promise<CueEngine>;
+  /** The CUE evaluator, created on first use; with cache false, never answering from the cache of CUE's answers. */
+  cue(options?: { cache?: boolean }): Promise<CueEngine>;
   /** Every file under dir (relative `/`-separated path → content); empty when dir does not exist. */
   readTree(dir: string): Promise<Map<string, string>>;
   /** Creates the directory a file will be written in. */

@@ -3,46 +3,37 @@
  * tests run it in-process and it runs on Deno (cli.ts) and on Node
  * (host/node_cli.ts). Exit codes are in errors.ts.
  */
-import { runApply } from "./apply.ts";
-import { runControlPlaneCommand } from "./controlplane.ts";
-import { runDelete } from "./delete.ts";
-import { runMerge } from "./merge.ts";
 import { EXIT, InputError, UsageError } from "./errors.ts";
-import { runGraph } from "./graph.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
-import { runPipeline } from "./run.ts";
-import { runServer } from "./server.ts";
-import { runStatus } from "./status.ts";
-import { runTranslate } from "./translate.ts";
-import { runValidate } from "./validate.ts";
 import { VERSION } from "../version.ts";
 
 export async function main(args: string[], io: Io): Promise<number> {
   try {
     const [command, ...rest] = args;
+    // Each command loads only its own modules: validate need not load the control plane's gRPC stack.
     switch (command) {
       case "validate":
-        return await runValidate(rest, io);
+        return await (await import("./validate.ts")).runValidate(rest, io);
       case "translate":
-        return await runTranslate(rest, io);
+        return await (await import("./translate.ts")).runTranslate(rest, io);
       case "graph":
-        return await runGraph(rest, io);
+        return await (await import("./graph.ts")).runGraph(rest, io);
       case "run":
-        return await runPipeline(rest, io);
+        return await (await import("./run.ts")).runPipeline(rest, io);
       case "merge":
-        return await runMerge(rest, io);
+        return await (await import("./merge.ts")).runMerge(rest, io);
       case "apply":
-        return await runApply(rest, io);
+        return await (await import("./apply.ts")).runApply(rest, io);
       case "delete":
-        return await runDelete(rest, io);
+        return await (await import("./delete.ts")).runDelete(rest, io);
       case "status":
-        return await runStatus(rest, io);
+        return await (await import("./status.ts")).runStatus(rest, io);
       case "controlplane":
       case "control-plane":
-        return await runControlPlaneCommand(rest, io);
+        return await (await import("./controlplane.ts")).runControlPlaneCommand(rest, io);
       case "server":
-        return await runServer(rest, io);
+        return await (await import("./server.ts")).runServer(rest, io);
       case "tls":
         return await (await import("./tls.ts")).runTls(rest, io);
       case "--version":

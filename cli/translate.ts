@@ -13,7 +13,9 @@ import { hasFailures, hasInternalErrors, translate } from "../translate/translat
 import { resolveRequest } from "../translate/request.ts";
 import { EXIT, onDisk, UsageError } from "./errors.ts";
 import {
+  CACHE_FLAGS,
   chosenTargets,
+  cueOptions,
   formatFlag,
   parseFlags,
   PREFIX_REGISTRY_FLAGS,
@@ -39,7 +41,7 @@ export async function runTranslate(args: string[], io: Io): Promise<number> {
     ...PREFIX_REGISTRY_FLAGS,
     "--format": "format",
     ...optionFlags.values,
-  }, { ...optionFlags.booleans, "--check": "check" });
+  }, { ...optionFlags.booleans, "--check": "check", ...CACHE_FLAGS });
   if (flags.help) {
     io.stdout(translateHelp(registry));
     return EXIT.ok;
@@ -61,7 +63,7 @@ export async function runTranslate(args: string[], io: Io): Promise<number> {
   if (request.targets.length > 1 && outputDir === undefined) throw new UsageError("several targets write several files; use --output-dir DIR");
 
   const { input, overlays, set, sources } = await readStack(flags, "translate", io);
-  const result = translate({ pipelines: [input], overlays, set, sources, targets: request.targets, options, cue: await io.cue(), registry, ...naming });
+  const result = translate({ pipelines: [input], overlays, set, sources, targets: request.targets, options, cue: await io.cue(cueOptions(flags)), registry, ...naming });
   const translated = result.files[0];
   refuseSetProblems(translated.diagnostics);
   const failed = hasFailures(result);

@@ -6,7 +6,7 @@
 import { type Diagnostic, hasErrors, isInternal } from "../compiler/diagnostics.ts";
 import { validate } from "../translate/compile.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { formatFlag, parseFlags } from "./flags.ts";
+import { CACHE_FLAGS, cueOptions, formatFlag, parseFlags } from "./flags.ts";
 import { HELP } from "./help.ts";
 import type { Io } from "./io.ts";
 import { readInput } from "./input.ts";
@@ -16,7 +16,7 @@ import type { PipelineText } from "../translate/translate.ts";
 import { plural, printDiagnostics } from "./output.ts";
 
 export async function runValidate(args: string[], io: Io): Promise<number> {
-  const flags = parseFlags(args, { "--format": "format", ...STACK_FLAGS });
+  const flags = parseFlags(args, { "--format": "format", ...STACK_FLAGS }, CACHE_FLAGS);
   if (flags.help) {
     io.stdout(HELP.validate);
     return EXIT.ok;
@@ -30,7 +30,7 @@ export async function runValidate(args: string[], io: Io): Promise<number> {
     const problem = setSyntaxProblem(expression);
     if (problem) throw new UsageError(problem);
   }
-  const cue = await io.cue();
+  const cue = await io.cue(cueOptions(flags));
   const all: Diagnostic[] = [];
   const stacks: { file: string; input?: PipelineText; overlays: PipelineText[]; sources?: Map<string, Uint8Array> }[] = stacked
     ? [await readStack(flags, "validate", io)]

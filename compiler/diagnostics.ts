@@ -30,7 +30,7 @@ export const DIAGNOSTIC_CODES = {
   E_MISSING_FIELD: "a required field is missing",
   E_TYPE: "a value has the wrong type",
   E_VALUE: "a value is out of its allowed range or set",
-  E_ERROR_LIMIT: "so many errors in a large file that flowctl stopped looking for more",
+  E_ERROR_LIMIT: "so many structure errors in a document that flowctl stopped listing them",
   // Graph
   E_NO_COMPONENTS: "the pipeline has no source and no pipeline component",
   E_DUPLICATE_ID: "two components share one id",

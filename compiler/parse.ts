@@ -27,8 +27,9 @@ export const LIMITS = {
   maxListEntries: 10_000,
   /**
    * Values in one file, all documents and alias expansions together. CUE
-   * takes about 80 µs a value, so this keeps a file's check near a second;
-   * the largest real pipelines hold a few hundred.
+   * takes about 100 µs a value once warm (more in a fresh process), so this
+   * keeps a file's check near a second; the largest real pipelines hold a
+   * few hundred.
    */
   maxValues: 10_000,
   /**

@@ -1,31 +1,21 @@
 /**
  * Stage 3: structure and value rules, checked by CUE against schemas/pipeline.cue.
  *
- * cue-wasm exports a value and reports only the first error it meets. To report
- * every problem in one run, each error is turned into a diagnostic, the value
- * at fault is repaired in a copy of the data (removed, or replaced by a
- * placeholder for a missing field), and CUE runs again. CUE paths
- * (`v0.spec.sources.0.id`) map back to the user's file.
- *
- * All documents of a file are checked in one evaluation; only a document with
- * an error is evaluated again, alone. CUE's time grows with the data it is
- * given, so the repair rounds of a file share a budget of data evaluated: a
- * large file with very many errors gets E_ERROR_LIMIT after the errors found
- * within it, rather than minutes of rounds. The budget counts bytes, not time,
- * so the same file always gets the same diagnostics.
+ * flowctl's validator (cue/) checks every document of a file in one call and
+ * reports every problem with its path, without exporting the value. Each
+ * problem becomes a diagnostic at the user's line; CUE paths map back to the
+ * user's file. A document with very many problems gets the first
+ * MAX_PROBLEMS of them and E_ERROR_LIMIT, so output stays readable.
  */
-import type { CueEngine } from "./cue.ts";
+import type { CueEngine, CueProblem } from "./cue.ts";
 import { BUG_HINT, diagnostic, type Diagnostic, type DiagnosticCode, quote } from "./diagnostics.ts";
 import { closest } from "./suggest.ts";
 import { getAt, isRecord, type LocatedDocument, locate, type Path } from "./source.ts";
 import { PIPELINE_CUE } from "../schemas/pipeline_cue.ts";
 import { schemaIndex, type SchemaIndex } from "./schema_index.ts";
 
-/** Repair rounds of one document. */
-const MAX_ROUNDS = 50;
-/** Bytes of data CUE may evaluate in repair rounds, per file (its first evaluation aside). */
-export const REPAIR_BUDGET = 256 * 1024;
-const ROOT = "v";
+/** Problems reported per document before E_ERROR_LIMIT. */
+export const MAX_PROBLEMS = 200;
 
 let cachedIndex: SchemaIndex | undefined;
 /** The schema's key index, read once (only hints use it). */
@@ -33,136 +23,77 @@ function index(): SchemaIndex {
   return cachedIndex ??= schemaIndex(PIPELINE_CUE);
 }
 
-/** Data as CUE source. CUE refuses a byte order mark (U+FEFF) anywhere in its input, so it is written as an escape. */
-function cueData(data: unknown): string {
-  return JSON.stringify(data).replaceAll("\ufeff", "\\ufeff");
-}
-
-/** Checks every document of a file against #Pipeline; one list of diagnostics per document. */
+/** Checks every document of a file against #Pipeline (one CUE call); one list of diagnostics per document. */
 export function checkSchemas(engine: CueEngine, docs: readonly LocatedDocument[]): Diagnostic[][] {
-  const results = docs.map((): Diagnostic[] => []);
-  const budget = { left: REPAIR_BUDGET };
-  let pending = docs.map((_, i) => i);
-  while (pending.length) {
-    const source = pending.map((i) => `${ROOT}${i}: #Pipeline & ${cueData(docs[i].data)}`).join("\n");
-    const result = engine.evaluate(`${PIPELINE_CUE}\n${source}\n`);
-    if (!result.error) break;
-    const error = parseCueError(result.error);
-    const at = error && pending.includes(error.doc) ? error.doc : pending[0];
-    pending = pending.filter((i) => i !== at);
-    results[at] = repairRounds(engine, docs[at], at, error?.doc === at ? { ...error, raw: result.error } : undefined, budget);
+  const checked = engine.check(PIPELINE_CUE, "#Pipeline", cueJson(docs.map((d) => d.data)));
+  if (checked.error !== undefined || checked.problems?.length !== docs.length) {
+    const why = checked.error ?? "the CUE validator answered for a different number of documents";
+    return docs.map((doc) => [diagnostic("E_INTERNAL", locate(doc, []), `schema check failed: ${why}`, BUG_HINT)]);
   }
-  return results;
+  return docs.map((doc, i) => diagnose(engine, doc, checked.problems![i]));
 }
 
-/** One document's errors, one repair round each, from the first one already found (when there is one). */
-function repairRounds(
-  engine: CueEngine,
-  doc: LocatedDocument,
-  n: number,
-  first: (CueError & { raw: string }) | undefined,
-  budget: { left: number },
-): Diagnostic[] {
+/** One document's problems as diagnostics, one per place and kind. */
+function diagnose(engine: CueEngine, doc: LocatedDocument, problems: CueProblem[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const data = structuredClone(doc.data);
   const seen = new Set<string>();
-  // A value removed for one error must not come back as "missing".
-  const reported = new Set<string>();
-  let next: { error?: CueError; raw: string } | undefined = first && { error: first, raw: first.raw };
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    if (!next) {
-      const json = cueData(data);
-      if (budget.left < json.length) return [...diagnostics, errorLimit(doc, diagnostics.length)];
-      budget.left -= json.length;
-      const result = engine.evaluate(`${PIPELINE_CUE}\n${ROOT}${n}: #Pipeline & ${json}\n`);
-      if (!result.error) return diagnostics;
-      next = { error: parseCueError(result.error), raw: result.error };
+  for (const problem of problems) {
+    for (const error of narrowDisjunction(engine, asCueError(problem), doc.data)) {
+      if (diagnostics.length >= MAX_PROBLEMS) return [...diagnostics, errorLimit(doc, MAX_PROBLEMS)];
+      const found = explain(error, doc.data, doc, index());
+      const key = `${found.path.join("\u0000")}|${found.code}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      diagnostics.push(found.diagnostic);
     }
-    const error = narrowDisjunction(engine, next.error, data);
-    if (!error) {
-      diagnostics.push(diagnostic("E_INTERNAL", locate(doc, []), `schema check failed: ${next.raw}`, BUG_HINT));
-      return diagnostics;
-    }
-    next = undefined;
-    const found = explain(error, data, doc, index());
-    const key = `${found.path.join("\u0000")}|${found.code}`;
-    if (seen.has(key) || !repair(data, found)) {
-      // The same error again means the repair did not take; stop rather than loop.
-      if (!seen.has(key)) diagnostics.push(found.diagnostic);
-      return diagnostics;
-    }
-    seen.add(key);
-    const place = found.path.join("\u0000");
-    if (!reported.has(place)) diagnostics.push(found.diagnostic);
-    reported.add(place);
   }
-  return [...diagnostics, errorLimit(doc, diagnostics.length)];
+  return diagnostics;
 }
 
 function errorLimit(doc: LocatedDocument, found: number): Diagnostic {
   return diagnostic(
     "E_ERROR_LIMIT",
     locate(doc, []),
-    `flowctl stopped checking this document's structure after ${found} errors, so that a large file with many errors ` +
-      "is still answered quickly; there may be more",
+    `flowctl stopped listing this document's structure errors after ${found}, so that a file with very many errors ` +
+      "still gives a readable answer; there may be more",
     "fix these and run flowctl validate again",
   );
 }
 
 interface CueError {
-  /** The document the error is in (the n of its root `v<n>`). */
-  doc: number;
   path: Path;
   message: string;
 }
 
-/** `v0.spec.sources.0.ports.0.containerPort: invalid value 70000 (out of bound <=65535)` */
-export function parseCueError(text: string): CueError | undefined {
-  const line = text.replace(/^cue: marshal error: /, "").split("\n")[0];
-  const root = new RegExp(`^${ROOT}(\\d+)`).exec(line);
-  if (!root) return undefined;
-  const path: (string | number)[] = [];
-  let i = root[0].length;
-  while (line[i] === ".") {
-    i++;
-    if (line[i] === '"') {
-      const end = findClosingQuote(line, i);
-      path.push(JSON.parse(line.slice(i, end + 1)));
-      i = end + 1;
-    } else {
-      const m = /^[^.:\s]+/.exec(line.slice(i));
-      if (!m) break;
-      path.push(/^\d+$/.test(m[0]) ? Number(m[0]) : m[0]);
-      i += m[0].length;
-    }
+/** A field CUE does not allow is reported at the field; explain() wants its parent and its name. */
+function asCueError(problem: CueProblem): CueError {
+  if (problem.message === "field not allowed" && problem.path.length) {
+    const key = problem.path[problem.path.length - 1];
+    return { path: problem.path.slice(0, -1), message: `field not allowed: ${JSON.stringify(String(key))}` };
   }
-  if (line[i] !== ":") return undefined;
-  return { doc: Number(root[1]), path, message: line.slice(i + 1).trim() };
+  return { path: problem.path, message: problem.message };
 }
 
 /**
  * "N errors in empty disjunction" says nothing useful when a value may be one
  * of several definitions (a volume mapping or its short string). Check the
- * value against the one definition that fits its kind and use that error.
+ * value against the one definition that fits its kind and use its errors.
  */
-function narrowDisjunction(engine: CueEngine, error: CueError | undefined, data: unknown): CueError | undefined {
-  if (!error || !/empty disjunction/.test(error.message)) return error;
+function narrowDisjunction(engine: CueEngine, error: CueError, data: unknown): CueError[] {
+  if (!/empty disjunction/.test(error.message)) return [error];
   const idx = index();
   const path = normalizePath(data, error.path);
   const alternatives = (idx.typeAt(path) ?? "").replace(/[()]/g, "").split("|").map((t) => t.trim());
   const actual = getAt(data, path);
   const fitting = alternatives.find((t) => /^#\w+$/.test(t) && idx.isStruct(t) === isRecord(actual));
-  if (!fitting || alternatives.length < 2) return error;
-  const inner = parseCueError(engine.evaluate(`${PIPELINE_CUE}\n${ROOT}0: ${fitting} & ${cueData(actual)}\n`).error ?? "");
-  return inner ? { doc: error.doc, path: [...path, ...inner.path], message: inner.message } : error;
+  if (!fitting || alternatives.length < 2) return [error];
+  const inner = engine.check(PIPELINE_CUE, fitting, cueJson([actual])).problems?.[0] ?? [];
+  return inner.length ? inner.map(asCueError).map((e) => ({ path: [...path, ...e.path], message: e.message })) : [error];
 }
 
-function findClosingQuote(s: string, start: number): number {
-  for (let i = start + 1; i < s.length; i++) {
-    if (s[i] === "\\") i++;
-    else if (s[i] === '"') return i;
-  }
-  return s.length - 1;
+/** Data as JSON for CUE, which refuses a byte order mark (U+FEFF) anywhere in its input: it is written as an escape. */
+function cueJson(data: unknown): string {
+  return JSON.stringify(data).replaceAll("\ufeff", "\\ufeff");
 }
 
 interface Explained {
@@ -270,56 +201,6 @@ function explain(error: CueError, data: unknown, doc: LocatedDocument, idx: Sche
 
   function result(code: DiagnosticCode, at: Path, msg: string, hint: string, onKey = false): Explained {
     return { code, path: at, diagnostic: diagnostic(code, locate(doc, at, onKey), msg, hint) };
-  }
-}
-
-/** Changes the data so that CUE can get past this error. Returns false if it cannot. */
-function repair(data: unknown, found: Explained): boolean {
-  const path = found.path;
-  if (path.length === 0) return false;
-  const parent = getAt(data, path.slice(0, -1));
-  const last = path[path.length - 1];
-  if (found.code === "E_MISSING_FIELD") {
-    if (!isRecord(parent) && !Array.isArray(parent)) return false;
-    (parent as Record<string | number, unknown>)[last] = placeholderFor(String(last));
-    return true;
-  }
-  if (Array.isArray(parent) && typeof last === "number") {
-    // Keep indexes stable: swap the bad element for a neutral one.
-    parent[last] = placeholderFor(String(path[path.length - 2] ?? ""));
-    return true;
-  }
-  if (isRecord(parent) && last in parent) {
-    delete parent[last];
-    return true;
-  }
-  return false;
-}
-
-/** A value that passes the schema where a required field was missing. */
-function placeholderFor(field: string): unknown {
-  switch (field) {
-    case "containerPort":
-      return 1;
-    case "ports":
-      return { containerPort: 1 };
-    case "volumes":
-      return "placeholder:/placeholder";
-    case "metadata":
-      return { name: "placeholder" };
-    case "spec":
-      return {};
-    case "apiVersion":
-      return "flowctl/v1";
-    case "kind":
-      return "Pipeline";
-    case "sources":
-    case "processors":
-    case "sinks":
-    case "pipelines":
-      return { id: "placeholder", image: "placeholder" };
-    default:
-      return "placeholder";
   }
 }
 

@@ -11,10 +11,11 @@ let engine: Promise<CueEngine> | undefined;
 export function loadCue(base: string | URL = import.meta.url): Promise<CueEngine> {
   engine ??= (async () => {
     await import(new URL("./wasm_exec.js", base).href);
+    const runtime = (globalThis as { Go?: unknown }).Go; // taken at once: another Go program may replace it
     const response = await fetch(new URL("./cue.wasm.gz", base));
     if (!response.ok || !response.body) throw new Error(`cannot fetch cue.wasm.gz: HTTP ${response.status}`);
     const wasm = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
-    return createCueEngine(wasm);
+    return createCueEngine(wasm, runtime);
   })();
   return engine;
 }

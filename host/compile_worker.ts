@@ -4,11 +4,11 @@
  * pool sends, then answers jobs. It needs no file access: Go's glue is a
  * module import and CUE's module comes by message.
  */
+import { GoRuntime } from "../cue/runtime.ts";
 import { createCueEngine } from "../compiler/cue.ts";
 import { defaultRegistry } from "../generators/mod.ts";
 import { runJob } from "../service/compile_job.ts";
 import { serveJobs } from "../service/pool_protocol.ts";
-import { loadGoGlue } from "./cue_wasm.ts";
 
 /** Compiled once per target before the first job: a new thread's first compilations are several times slower. */
 const WARM_UP = `apiVersion: flowctl/v1
@@ -21,8 +21,7 @@ spec:
 
 serveJobs(async (payload) => {
   const { wasm } = payload as { wasm: WebAssembly.Module };
-  await loadGoGlue();
-  const tools = { cue: await createCueEngine(wasm), registry: defaultRegistry() };
+  const tools = { cue: await createCueEngine(wasm, GoRuntime), registry: defaultRegistry() };
   for (const target of tools.registry.names()) runJob({ route: "translate", source: WARM_UP, filename: "warm-up.yaml", target }, tools);
   return (job) => runJob(job, tools);
 });

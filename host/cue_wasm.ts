@@ -1,89 +1,107 @@
 /**
- * CUE for Deno entry points: loads Go's wasm glue and finds the CUE wasm bytes,
- * both shipped in the npm package cue-wasm 1.0.0 (their file names are part of
- * that pinned release). The bytes come gzipped and base64-encoded inside a JS
- * file; decoding that costs ~100 ms, so the raw module is cached on disk
- * (FLOWCTL_CACHE_DIR, else $XDG_CACHE_HOME/flowctl or ~/.cache/flowctl) and
- * read from there on later runs. A cache that cannot be written is not an
- * error: the bytes are then decoded on every run.
+ * CUE for Deno entry points: flowctl's validator (cue/), shipped gzipped in the
+ * repository. Unzipping it costs tens of milliseconds, so the raw module is
+ * kept in the cache folder (host/cache_dir.ts) under a name holding its hash,
+ * and read from there on later runs. A cache that cannot be written is not an
+ * error: the module is then unzipped on every run.
  */
 
-import { type CueEngine, createCueEngine } from "../compiler/cue.ts";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { CUE_BUILD } from "../cue/build.ts";
+import { GoRuntime } from "../cue/runtime.ts";
+import { type CueEngine, createCueEngine, startCueEngine } from "../compiler/cue.ts";
+import { VERSION } from "../version.ts";
+import { cacheDirectory, cacheDisabledByEnv } from "./cache_dir.ts";
+import { cachedCueEngine } from "./cue_cache.ts";
 
-const WASM_FILE = "./cue.wasm.full.inline-71749b04.js";
-export const GLUE_FILE = "./wasm_exec.full-4a915ab6.js";
-const CACHE_NAME = "cue-wasm-1.0.0.wasm";
+const ARTIFACT = new URL("../cue/flowctl_cue.wasm.gz", import.meta.url);
+const CACHE_NAME = `cue-${CUE_BUILD.sha256.slice(0, 16)}.wasm`;
 
 /** A ready CUE evaluator. */
 export async function loadCue(options: LoadOptions = {}): Promise<CueEngine> {
-  await loadGoGlue();
-  return createCueEngine(await loadCueWasm(options));
+  return createCueEngine(await loadCueWasm(options), GoRuntime);
 }
 
 export interface LoadOptions {
-  /** Keep the unzipped module in a cache folder (default true); false writes nothing (servers). */
+  /** Keep the unzipped module in the cache folder (default true); false writes nothing (servers). */
   diskCache?: boolean;
+  /** Read it from there (default true); false unzips the shipped module and writes the cache anew. */
+  fromCache?: boolean;
+}
+
+/** How a command wants its engine: through the cache of CUE's answers (default) or not. */
+export interface EngineOptions {
+  cache?: boolean;
+}
+
+/** CUE for a command line run: started early, answered from the cache when it can be. */
+export interface CuePreload {
+  engine(options?: EngineOptions): Promise<CueEngine>;
 }
 
 /**
- * The file URL of cue-wasm's entry module. Importing the (small) entry first
- * puts the package into the module graph, so that resolving it gives a file
- * URL that sibling files can be found from.
+ * Starts reading and compiling the module at once: V8 compiles it on other
+ * threads while the rest of the program loads. A command then asks for its
+ * engine: with the cache (host/cue_cache.ts) CUE itself starts only when an
+ * answer is not cached, from the module compiled early.
  */
-export async function packageUrl(): Promise<string> {
-  await import("cue-wasm");
-  return import.meta.resolve("cue-wasm");
+export function preloadCue({ early = true }: { early?: boolean } = {}): CuePreload {
+  let ready: WebAssembly.Module | undefined;
+  let started: Promise<WebAssembly.Module> | undefined;
+  const compile = () => started ??= compileCueWasm().then((m) => (ready = m));
+  if (early) compile().catch(() => {}); // a failure is reported where the engine is wanted
+  return {
+    async engine({ cache = true } = {}) {
+      const dir = cache && !cacheDisabledByEnv() ? cacheDirectory() : undefined;
+      if (!dir) return startCueEngine(await compile(), GoRuntime);
+      // Wait for the compilation started early: a miss is the usual case (a file just changed), and
+      // compiling again on the spot when the answer is not cached would do the work twice.
+      if (started) await started.catch(() => {});
+      const compiled = () => ready ?? new WebAssembly.Module(readWasmSync() as BufferSource);
+      return cachedCueEngine({ dir, version: VERSION, build: CUE_BUILD.sha256, engine: () => startCueEngine(compiled(), GoRuntime) });
+    },
+  };
 }
 
-let glue: Promise<unknown> | undefined;
-/** Runs Go's wasm_exec.js once; it defines `globalThis.Go`. */
-export function loadGoGlue(): Promise<unknown> {
-  glue ??= packageUrl().then((base) => import(new URL(GLUE_FILE, base).href));
-  return glue;
+/** Reads and compiles the module; a cached copy that does not compile is replaced from the shipped one. */
+async function compileCueWasm(): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(await loadCueWasm() as BufferSource);
+  } catch {
+    return await WebAssembly.compile(await loadCueWasm({ fromCache: false }) as BufferSource);
+  }
+}
+
+/** The raw module, read synchronously (a cache miss before the background compile is done). */
+function readWasmSync(): Uint8Array {
+  const dir = cacheDirectory();
+  try {
+    const cached = dir ? readFileSync(`${dir}/${CACHE_NAME}`) : undefined;
+    if (cached?.length === CUE_BUILD.bytes) return cached;
+  } catch { /* not cached: unzip */ }
+  return gunzipSync(readFileSync(ARTIFACT));
 }
 
 /** The raw wasm module, from the cache when it has it. */
-export async function loadCueWasm({ diskCache = true }: LoadOptions = {}): Promise<Uint8Array> {
+export async function loadCueWasm({ diskCache = true, fromCache = true }: LoadOptions = {}): Promise<Uint8Array> {
   const cacheDir = diskCache ? cacheDirectory() : undefined;
-  const cached = cacheDir ? await readIfPresent(`${cacheDir}/${CACHE_NAME}`) : undefined;
-  if (cached) return cached;
-  const wasm = await decodePackagedWasm();
+  const cached = cacheDir && fromCache ? await readIfPresent(`${cacheDir}/${CACHE_NAME}`) : undefined;
+  if (cached?.length === CUE_BUILD.bytes) return cached;
+  const wasm = await gunzip(await loadGzippedWasm());
   if (cacheDir) await writeAtomically(cacheDir, CACHE_NAME, wasm);
   return wasm;
 }
 
-async function decodePackagedWasm(): Promise<Uint8Array> {
-  const gz = await loadGzippedWasm();
+/** The module as the repository holds it (gzipped). */
+export async function loadGzippedWasm(): Promise<Uint8Array> {
+  if (ARTIFACT.protocol === "file:") return await Deno.readFile(ARTIFACT);
+  return new Uint8Array(await (await fetch(ARTIFACT)).arrayBuffer());
+}
+
+async function gunzip(gz: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([gz as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** The gzipped module as cue-wasm ships it (base64 in a JS file), decoded but not unzipped. */
-export async function loadGzippedWasm(): Promise<Uint8Array> {
-  const text = await Deno.readTextFile(new URL(WASM_FILE, await packageUrl()));
-  return base64ToBytes(text.slice(text.indexOf('"') + 1, text.lastIndexOf('"')));
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
-  if (fromBase64) return fromBase64(b64);
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function cacheDirectory(): string | undefined {
-  try {
-    const explicit = Deno.env.get("FLOWCTL_CACHE_DIR");
-    if (explicit) return explicit;
-    const xdg = Deno.env.get("XDG_CACHE_HOME");
-    if (xdg) return `${xdg}/flowctl`;
-    const home = Deno.env.get("HOME");
-    return home ? `${home}/.cache/flowctl` : undefined;
-  } catch {
-    return undefined; // no --allow-env
-  }
 }
 
 async function readIfPresent(path: string): Promise<Uint8Array | undefined> {

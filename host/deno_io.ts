@@ -7,8 +7,8 @@ import { fileMode } from "../generators/generator.ts";
  * The real world, for Deno. The CLI passes CUE's loader; the control-plane
  * image, which compiles nothing, has none (and so does not carry CUE).
  */
-export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
-  let engine: Promise<CueEngine> | undefined;
+export function denoIo(loadCue?: (options: { cache?: boolean }) => Promise<CueEngine>): Io {
+  const engines = new Map<boolean, Promise<CueEngine>>();
   const encoder = new TextEncoder();
   return {
     readFile: (path) => Deno.readFile(path),
@@ -87,9 +87,11 @@ export function denoIo(loadCue?: () => Promise<CueEngine>): Io {
       new Promise((resolve) => {
         for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => resolve(signal));
       }),
-    cue() {
-      engine ??= loadCue ? loadCue() : Promise.reject(new Error("this program has no CUE evaluator"));
-      return engine;
+    cue({ cache = true } = {}) {
+      if (!engines.has(cache)) {
+        engines.set(cache, loadCue ? loadCue({ cache }) : Promise.reject(new Error("this program has no CUE evaluator")));
+      }
+      return engines.get(cache)!;
     },
     async exec(argv, options = {}): Promise<ExecResult> {
       let child: Deno.ChildProcess;

@@ -1,20 +1,38 @@
 /**
  * CUE for the Node builds (the npm package, the GitHub Action, the pre-commit
- * hook). scripts/bundle.ts puts two assets beside each bundle: Go's wasm glue
- * (wasm_exec.js) and the CUE module (cue.wasm.gz), both from cue-wasm 1.0.0.
+ * hook). The bundle carries Go's glue; scripts/bundle.ts puts the validator
+ * module (cue.wasm.gz, from cue/) beside each bundle.
  */
 import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { type CueEngine, createCueEngine } from "../compiler/cue.ts";
+import { CUE_BUILD } from "../cue/build.ts";
+import { GoRuntime } from "../cue/runtime.ts";
+import { type CueEngine, createCueEngine, startCueEngine } from "../compiler/cue.ts";
+import { VERSION } from "../version.ts";
+import { cacheDirectory, cacheDisabledByEnv } from "./cache_dir.ts";
+import { cachedCueEngine } from "./cue_cache.ts";
 
+const MODULE = new URL("./cue.wasm.gz", import.meta.url);
 let engine: Promise<CueEngine> | undefined;
 
-/** A ready CUE evaluator (one per process; later calls share it). */
+/** A ready CUE evaluator (one per process; later calls share it, as the Action does across files). */
 export function loadCue(): Promise<CueEngine> {
-  engine ??= (async () => {
-    await import(new URL("./wasm_exec.js", import.meta.url).href);
-    const gz = await readFile(new URL("./cue.wasm.gz", import.meta.url));
-    return createCueEngine(gunzipSync(gz));
-  })();
+  engine ??= (async () => createCueEngine(gunzipSync(await readFile(MODULE)), GoRuntime))();
   return engine;
 }
+
+/**
+ * The command line's evaluator: answers from the cache of CUE's answers
+ * (host/cue_cache.ts) unless turned off; CUE starts only on a miss.
+ */
+export function commandLineCue({ cache = true }: { cache?: boolean } = {}): Promise<CueEngine> {
+  const dir = cache && !cacheDisabledByEnv() ? cacheDirectory() : undefined;
+  if (!dir) return loadCue();
+  let real: CueEngine | undefined; // one CUE for the process, started on the first miss
+  const start = () => real ??= startCueEngine(new WebAssembly.Module(gunzipSync(readFileSync(MODULE))), GoRuntime);
+  cached ??= Promise.resolve(cachedCueEngine({ dir, version: VERSION, build: CUE_BUILD.sha256, engine: start }));
+  return cached;
+}
+
+let cached: Promise<CueEngine> | undefined;

@@ -5,7 +5,7 @@ import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/
 import https from "node:https";
 import process from "node:process";
 import type { ExecResult, HttpAnswer, HttpTls, Io } from "../cli/io.ts";
-import { loadCue } from "./node_cue.ts";
+import { commandLineCue } from "./node_cue.ts";
 import { fileMode } from "../generators/generator.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -92,7 +92,7 @@ export function nodeIo(): Io {
     // This module runs bundled (dist/cli.js, the npm package's cli.js), and they sit beside the bundle.
     readOwnFile: async (name) => new Uint8Array(await readFile(new URL(`./${name}`, import.meta.url))),
     untilStopped: () => new Promise((resolve) => SIGNALS.forEach((s) => process.once(s, () => resolve(s)))),
-    cue: loadCue,
+    cue: commandLineCue,
     exec(argv, options = {}) {
       return new Promise<ExecResult>((resolve) => {
         const child = spawn(argv[0], argv.slice(1), {

@@ -1,9 +1,12 @@
 /**
- * Builds dist/, the committed JavaScript that runs flowctl without Deno:
+ * Builds dist/, the committed JavaScript bundles of flowctl:
  *   dist/cli.js      the `flowctl` command on Node (npm bin, pre-commit hook)
  *   dist/action.js   the GitHub Action (action.yml)
  *   dist/control-plane.js   the control-plane image's program, on Deno (controlplane/Dockerfile)
- *   dist/wasm_exec.js, dist/cue.wasm.gz   CUE, as cue-wasm 1.0.0 ships it
+ *   dist/flowctl.js, dist/flowctl-main.js   the command line on Deno: a small loader
+ *                    (host/flowctl_deno.ts) and the program in one file (host/deno_cli.ts)
+ *   dist/wasm_exec.js, dist/cue.wasm.gz   flowctl's CUE validator, as cue/ holds it (for browsers;
+ *                    the Node bundles carry the glue themselves)
  *   dist/package.json  `"type": "module"`
  * and the playground's browser script (playground/bundle.ts, embedded as text
  * so server.ts reads no files). `deno task bundle` rewrites them; CI fails
@@ -12,7 +15,6 @@
  */
 import * as esbuild from "esbuild";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { GLUE_FILE, loadGzippedWasm, packageUrl } from "../host/cue_wasm.ts";
 import { embeddedModule } from "./embed_text.ts";
 import { VERSION } from "../version.ts";
 
@@ -119,23 +121,44 @@ export async function bundle(entry: string, platform: "node" | "browser", progra
  * built-in modules (node:sqlite, http2 …) as imports: Deno has them. What is
  * left runs with no npm: or remote import, so with nothing to download.
  */
-export async function controlPlaneBundle(): Promise<Uint8Array> {
+export function controlPlaneBundle(): Promise<Uint8Array> {
+  return denoBundle("host/control_plane_image.ts", "the control plane");
+}
+
+/** One ES module for Deno from an entry point, with a banner that says what it is. */
+async function denoBundle(entry: string, what: string): Promise<Uint8Array> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--frozen", "--platform=deno", "--minify", "host/control_plane_image.ts"],
+    args: ["bundle", "--quiet", "--frozen", "--platform=deno", "--minify", entry],
     cwd: path("."),
     stdout: "piped",
     stderr: "piped",
   }).output();
-  if (code !== 0) throw new Error(`deno bundle host/control_plane_image.ts failed:\n${new TextDecoder().decode(stderr)}`);
-  const banner = `// flowctl ${VERSION}: the control plane in one file, bundled from host/control_plane_image.ts by scripts/bundle.ts.\n`;
+  if (code !== 0) throw new Error(`deno bundle ${entry} failed:\n${new TextDecoder().decode(stderr)}`);
+  const banner = `// flowctl ${VERSION}: ${what} in one file, bundled from ${entry} by scripts/bundle.ts.\n`;
   return new Uint8Array([...new TextEncoder().encode(banner), ...stdout]);
+}
+
+/**
+ * The command line for Deno: the program bundled into one file, and the
+ * loader that replays stored runs, holding the program's hash. dist/ sits
+ * beside cue/ as host/ does, so the program's relative path to cue/ holds.
+ */
+async function denoCommandLine(): Promise<[string, Uint8Array][]> {
+  const program = await denoBundle("host/deno_cli.ts", "the command line for Deno");
+  const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", program as BufferSource)), (b) => b.toString(16).padStart(2, "0"));
+  const loader = new TextDecoder().decode(await denoBundle("host/flowctl_deno.ts", "the loader of the command line for Deno"));
+  if (!loader.includes("@@FLOWCTL_PROGRAM_SHA256@@")) throw new Error("host/flowctl_deno.ts lost its hash placeholder");
+  return [
+    ["dist/flowctl.js", new TextEncoder().encode(loader.replace("@@FLOWCTL_PROGRAM_SHA256@@", hash.join("")))],
+    ["dist/flowctl-main.js", program],
+  ];
 }
 
 /** The files CUE needs beside a Node bundle (host/node_cue.ts loads them). */
 export async function cueAssets(): Promise<[string, Uint8Array][]> {
   return [
-    ["wasm_exec.js", await Deno.readFile(new URL(GLUE_FILE, await packageUrl()))],
-    ["cue.wasm.gz", await loadGzippedWasm()],
+    ["wasm_exec.js", await Deno.readFile(new URL("cue/wasm_exec.js", ROOT))],
+    ["cue.wasm.gz", await Deno.readFile(new URL("cue/flowctl_cue.wasm.gz", ROOT))],
   ];
 }
 
@@ -146,6 +169,7 @@ export async function bundleOutputs(): Promise<Map<string, Uint8Array>> {
     ["dist/cli.js", text.encode(await bundle("host/node_cli.ts", "node"))],
     ["dist/action.js", text.encode(await bundle("host/action.ts", "node"))],
     ["dist/control-plane.js", await controlPlaneBundle()],
+    ...(await denoCommandLine()),
     ...(await cueAssets()).map(([name, bytes]) => [`dist/${name}`, bytes] as [string, Uint8Array]),
     // The bundles are ES modules, whatever the package.json above them says.
     ["dist/package.json", text.encode(JSON.stringify({ type: "module" }) + "\n")],

@@ -4,8 +4,8 @@
  *   schemas/pipeline.schema.json  the JSON Schema (draft-07) editors use
  *   schemas/pipeline_types.ts     the TypeScript types of a checked document
  *
- * Route: CUE's own OpenAPI encoder (cue-wasm), whose schema objects are JSON
- * Schema for everything the pipeline schema uses, then four things CUE 0.4.3's
+ * Route: CUE's own OpenAPI encoder (flowctl's CUE build, cue/), whose schema objects are JSON
+ * Schema for everything the pipeline schema uses, then four things CUE's
  * encoder leaves out, each read from the CUE text so that the output follows
  * the schema: definitions are closed (additionalProperties: false), pattern
  * fields (`[=~"^x-"]: _`) become patternProperties, a field required unless

@@ -13,6 +13,7 @@ import { ROOT } from "../support/helpers.ts";
 const MAY_USE: Record<string, string[]> = {
   "schemas": ["schemas"],
   "version.ts": [],
+  "cue": ["cue"],
   "compiler": ["compiler", "schemas"],
   "generators": ["generators", "graph", "compiler", "schemas", "version.ts"],
   "translate": ["translate", "generators", "graph", "compiler", "schemas"],
@@ -23,7 +24,7 @@ const MAY_USE: Record<string, string[]> = {
   "deploy": ["deploy", "generators", "compiler", "schemas"],
   "playground": ["playground", "graph", "compiler"],
   "cli": ["cli", "deploy", "translate", "generators", "graph", "compiler", "schemas", "controlplane", "tls", "version.ts"],
-  "host": ["host", "tls", "graph", "cli", "deploy", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
+  "host": ["host", "cue", "tls", "graph", "cli", "deploy", "service", "translate", "generators", "compiler", "schemas", "controlplane", "version.ts"],
 };
 /** Entry points: the library (mod.ts, and its npm and browser builds, which re-export it), the CLI, the service. */
 const ENTRY_FILES = ["mod.ts", "cli.ts", "server.ts", "host/node.ts", "host/browser.ts"];

@@ -88,7 +88,7 @@ const buggy: Generator = {
 };
 
 const throwingCue: CueEngine = {
-  evaluate: () => {
+  check: () => {
     throw new TypeError("cannot read properties of undefined");
   },
   openapi: () => ({ error: "unused" }),

@@ -89,3 +89,39 @@ Deno.test("cli: --to-file writes one file on disk (run.sh executable), as stdout
   assert.match(unwritable.stderr, /^flowctl: cannot write \/proc\/flowctl-nope\/compose\.yaml: /);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("dist/flowctl.js: validate of unchanged files replays the first run without starting CUE; a change is checked afresh", async () => {
+  const cache = await Deno.makeTempDir();
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/p.yaml`;
+  await Deno.copyFile(new URL("fixtures/invalid/schema_errors.yaml", ROOT), file);
+  const validate = (...args: string[]) =>
+    exec(Deno.execPath(), ["run", "--allow-read", "--allow-write", "--allow-env", "dist/flowctl.js", "validate", ...args, file], {
+      env: { FLOWCTL_CACHE_DIR: cache },
+    });
+  const first = await validate();
+  assert.equal(first.code, 1);
+  assert.match(first.stderr, /E_UNKNOWN_KEY: unknown key "nmae"/);
+  await Deno.remove(`${cache}/cue`, { recursive: true }); // CUE's answers: a run that starts CUE writes them again
+  assert.deepEqual(await validate(), first);
+  assert.equal(await Deno.stat(`${cache}/cue`).then(() => true, () => false), false, "the replay started CUE");
+  // The source run (cli.ts) gives the same output.
+  const source = await exec(Deno.execPath(), ["run", "-A", "cli.ts", "validate", "--no-cache", file]);
+  assert.deepEqual(source, first);
+
+  await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace("nmae", "name"));
+  const changed = await validate();
+  assert.doesNotMatch(changed.stderr, /nmae/);
+  assert.equal(await Deno.stat(`${cache}/cue`).then(() => true, () => false), true);
+
+  // --no-cache and FLOWCTL_NO_CACHE neither read nor write either cache.
+  const empty = await Deno.makeTempDir();
+  for (const [args, env] of [[["--no-cache"], {}], [[], { FLOWCTL_NO_CACHE: "1" }]] as const) {
+    const p = await exec(Deno.execPath(), ["run", "--allow-read", "--allow-write", "--allow-env", "dist/flowctl.js", "validate", ...args, file], {
+      env: { FLOWCTL_CACHE_DIR: empty, ...env },
+    });
+    assert.deepEqual(p, changed);
+    // Only the unzipped module (cue-<hash>.wasm) may be there: no answers (cue/), no runs (runs/).
+    assert.deepEqual([...Deno.readDirSync(empty)].map((e) => e.name).filter((n) => !n.endsWith(".wasm")), []);
+  }
+});

@@ -8,7 +8,7 @@
  * The engine part is skipped, saying why, only where no engine can start.
  */
 import assert from "node:assert/strict";
-import { type Io, main } from "../../cli.ts";
+import { type Io, main } from "../../cli/mod.ts";
 import { baseImage } from "../../cli/image.ts";
 import { CONTROL_PLANE_DEFAULTS } from "../../compiler/format.ts";
 import type { ControlPlaneIR } from "../../compiler/ir.ts";

@@ -20,7 +20,7 @@ const PIPELINE = new URL("../../fixtures/linear.yaml", import.meta.url).pathname
 /** `flowctl tls certs` into a new folder; its output, for the test to read. */
 async function certs(dir: string, ...more: string[]): Promise<void> {
   const out: string[] = [];
-  const io = { ...denoIo(loadCue), stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t) };
+  const io = { ...denoIo(() => loadCue()), stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t) };
   const code = await main(["tls", "certs", "-f", PIPELINE, "--out", dir, ...more], io);
   assert.equal(code, 0, out.join(""));
 }

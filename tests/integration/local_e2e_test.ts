@@ -193,7 +193,7 @@ Deno.test("local e2e: with mutual TLS every component registers with its own cer
   const outDir = await Deno.makeTempDir({ prefix: "flowctl-e2e-tls-" });
   const tlsDir = `${outDir}/tls`;
   const said: string[] = [];
-  const io = { ...denoIo(loadCue), stdout: (t: string) => void said.push(t), stderr: (t: string) => void said.push(t) };
+  const io = { ...denoIo(() => loadCue()), stdout: (t: string) => void said.push(t), stderr: (t: string) => void said.push(t) };
   assert.equal(await main(["tls", "certs", "-f", "fixtures/e2e/pipeline.yaml", "--out", tlsDir], io), 0, said.join(""));
   const runSh = await writeRunSh(outDir, (text) => text.replace("heartbeatTTL: 3s\n", "heartbeatTTL: 3s\n    tls: {}\n"));
   const child = new Deno.Command(runSh, { cwd: root, env: { ...env(outDir), FLOWCTL_TLS_DIR: tlsDir }, stdout: "piped", stderr: "piped" })

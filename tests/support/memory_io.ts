@@ -1,5 +1,5 @@
 /** The CLI's Io with files, stdin and output in memory: commands run as functions, nothing touches the disk. */
-import { type Io, main } from "../../cli.ts";
+import { type Io, main } from "../../cli/mod.ts";
 import type { OutputFile } from "../../generators/generator.ts";
 import { cue, ROOT } from "./helpers.ts";
 
