@@ -6,13 +6,12 @@
  * error: the module is then unzipped on every run.
  */
 
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import { CUE_BUILD } from "../cue/build.ts";
 import { GoRuntime } from "../cue/runtime.ts";
 import { type CueEngine, createCueEngine, startCueEngine } from "../compiler/cue.ts";
 import { VERSION } from "../version.ts";
 import { cacheDirectory, cacheDisabledByEnv } from "./cache_dir.ts";
+import { writeCacheFile } from "./cache_file.ts";
 import { cachedCueEngine } from "./cue_cache.ts";
 
 const ARTIFACT = new URL("../cue/flowctl_cue.wasm.gz", import.meta.url);
@@ -46,20 +45,21 @@ export interface CuePreload {
  * engine: with the cache (host/cue_cache.ts) CUE itself starts only when an
  * answer is not cached, from the module compiled early.
  */
-export function preloadCue({ early = true }: { early?: boolean } = {}): CuePreload {
-  let ready: WebAssembly.Module | undefined;
-  let started: Promise<WebAssembly.Module> | undefined;
-  const compile = () => started ??= compileCueWasm().then((m) => (ready = m));
-  if (early) compile().catch(() => {}); // a failure is reported where the engine is wanted
+export function preloadCue(): CuePreload {
+  const compiled = compileCueWasm();
+  compiled.catch(() => {}); // a failure is reported where the engine is wanted
   return {
     async engine({ cache = true } = {}) {
       const dir = cache && !cacheDisabledByEnv() ? cacheDirectory() : undefined;
-      if (!dir) return startCueEngine(await compile(), GoRuntime);
-      // Wait for the compilation started early: a miss is the usual case (a file just changed), and
-      // compiling again on the spot when the answer is not cached would do the work twice.
-      if (started) await started.catch(() => {});
-      const compiled = () => ready ?? new WebAssembly.Module(readWasmSync() as BufferSource);
-      return cachedCueEngine({ dir, version: VERSION, build: CUE_BUILD.sha256, engine: () => startCueEngine(compiled(), GoRuntime) });
+      if (!dir) return startCueEngine(await compiled, GoRuntime);
+      // Waiting for the compilation is right: a miss is the usual case (a file just changed). A
+      // module that does not compile fails only a run that needs CUE, not one answered from the cache.
+      const outcome = await compiled.then((module) => ({ module }), (error: unknown) => ({ error }));
+      const start = () => {
+        if ("error" in outcome) throw outcome.error;
+        return startCueEngine(outcome.module, GoRuntime);
+      };
+      return cachedCueEngine({ dir, version: VERSION, build: CUE_BUILD.sha256, engine: start });
     },
   };
 }
@@ -73,23 +73,13 @@ async function compileCueWasm(): Promise<WebAssembly.Module> {
   }
 }
 
-/** The raw module, read synchronously (a cache miss before the background compile is done). */
-function readWasmSync(): Uint8Array {
-  const dir = cacheDirectory();
-  try {
-    const cached = dir ? readFileSync(`${dir}/${CACHE_NAME}`) : undefined;
-    if (cached?.length === CUE_BUILD.bytes) return cached;
-  } catch { /* not cached: unzip */ }
-  return gunzipSync(readFileSync(ARTIFACT));
-}
-
 /** The raw wasm module, from the cache when it has it. */
 export async function loadCueWasm({ diskCache = true, fromCache = true }: LoadOptions = {}): Promise<Uint8Array> {
   const cacheDir = diskCache ? cacheDirectory() : undefined;
   const cached = cacheDir && fromCache ? await readIfPresent(`${cacheDir}/${CACHE_NAME}`) : undefined;
   if (cached?.length === CUE_BUILD.bytes) return cached;
   const wasm = await gunzip(await loadGzippedWasm());
-  if (cacheDir) await writeAtomically(cacheDir, CACHE_NAME, wasm);
+  if (cacheDir) await writeCacheFile(cacheDir, CACHE_NAME, wasm); // read-only home: unzipped on every run
   return wasm;
 }
 
@@ -109,16 +99,5 @@ async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
     return await Deno.readFile(path);
   } catch {
     return undefined;
-  }
-}
-
-async function writeAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await Deno.mkdir(dir, { recursive: true });
-    const tmp = `${dir}/.${name}.${Deno.pid}.tmp`;
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, `${dir}/${name}`);
-  } catch {
-    // Read-only home or no permission: run without the cache.
   }
 }

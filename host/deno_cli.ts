@@ -17,7 +17,9 @@ export interface RecordAt {
 }
 
 export async function runDenoCli(args: string[], { record }: { record?: RecordAt } = {}): Promise<number> {
-  const early = CHECKS_PIPELINES.includes(args[0]) && !args.includes("--help") ? preloadCue() : undefined;
+  const early = CHECKS_PIPELINES.includes(args[0]) && !args.includes("--help") && !args.includes("-h")
+    ? preloadCue()
+    : undefined;
   const { main } = await import("../cli/main.ts");
   const { denoIo } = await import("./deno_io.ts");
   const io = denoIo((options) => (early ?? preloadCue()).engine(options));

@@ -29,8 +29,8 @@ export function loadCue(): Promise<CueEngine> {
 export function commandLineCue({ cache = true }: { cache?: boolean } = {}): Promise<CueEngine> {
   const dir = cache && !cacheDisabledByEnv() ? cacheDirectory() : undefined;
   if (!dir) return loadCue();
-  let real: CueEngine | undefined; // one CUE for the process, started on the first miss
-  const start = () => real ??= startCueEngine(new WebAssembly.Module(gunzipSync(readFileSync(MODULE))), GoRuntime);
+  // One cached engine for the process; it starts CUE once, on its first miss.
+  const start = () => startCueEngine(new WebAssembly.Module(gunzipSync(readFileSync(MODULE))), GoRuntime);
   cached ??= Promise.resolve(cachedCueEngine({ dir, version: VERSION, build: CUE_BUILD.sha256, engine: start }));
   return cached;
 }

@@ -12,6 +12,8 @@
  * that did anything else (stdin, writing, another process) are not stored.
  */
 import type { Io } from "../cli/io.ts";
+import { writeCacheFile } from "./cache_file.ts";
+import { sha256Hex } from "./sha256.ts";
 
 const FORMAT = "flowctl-run/1";
 
@@ -31,14 +33,8 @@ export interface RunKeyParts {
   terminals: { stdout: boolean; stderr: boolean };
 }
 
-async function sha256(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 export function runKey({ codeId, args, cwd, terminals }: RunKeyParts): Promise<string> {
-  return sha256(JSON.stringify([FORMAT, codeId, Deno.version.deno, args, cwd, terminals.stdout, terminals.stderr]));
+  return sha256Hex(JSON.stringify([FORMAT, codeId, Deno.version.deno, args, cwd, terminals.stdout, terminals.stderr]));
 }
 
 /** A stream (a pipe, /dev/stdin) gives other bytes each time it is read: a run that read one is not kept. */
@@ -54,7 +50,7 @@ async function isStream(path: string): Promise<boolean> {
 async function fileHash(path: string): Promise<string | null> {
   try {
     if (!(await Deno.stat(path)).isFile) return "stream";
-    return await sha256(await Deno.readFile(path));
+    return await sha256Hex(await Deno.readFile(path));
   } catch {
     return null;
   }
@@ -98,7 +94,7 @@ export function recordRun(io: Io): { io: Io; store(dir: string, key: string, cod
               if (await isStream(path)) pure = false;
               const bytes = await target.readFile(path);
               if (files.has(path)) pure = false; // read twice: keep it simple, do not store
-              files.set(path, sha256(bytes));
+              files.set(path, sha256Hex(bytes));
               return bytes;
             } catch (err) {
               files.set(path, Promise.resolve(null));
@@ -137,14 +133,7 @@ export function recordRun(io: Io): { io: Io; store(dir: string, key: string, cod
         output,
         code,
       };
-      const tmp = `${dir}/runs/.${key}.${Deno.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      try {
-        await Deno.mkdir(`${dir}/runs`, { recursive: true });
-        await Deno.writeTextFile(tmp, JSON.stringify(entry));
-        await Deno.rename(tmp, `${dir}/runs/${key}.json`);
-      } catch {
-        await Deno.remove(tmp).catch(() => {}); // not kept; the run's answer stands
-      }
+      await writeCacheFile(`${dir}/runs`, `${key}.json`, JSON.stringify(entry));
     },
   };
 }

@@ -16,6 +16,7 @@
 import * as esbuild from "esbuild";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { embeddedModule } from "./embed_text.ts";
+import { sha256Hex } from "../host/sha256.ts";
 import { VERSION } from "../version.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -145,11 +146,11 @@ async function denoBundle(entry: string, what: string): Promise<Uint8Array> {
  */
 async function denoCommandLine(): Promise<[string, Uint8Array][]> {
   const program = await denoBundle("host/deno_cli.ts", "the command line for Deno");
-  const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", program as BufferSource)), (b) => b.toString(16).padStart(2, "0"));
+  const hash = await sha256Hex(program);
   const loader = new TextDecoder().decode(await denoBundle("host/flowctl_deno.ts", "the loader of the command line for Deno"));
   if (!loader.includes("@@FLOWCTL_PROGRAM_SHA256@@")) throw new Error("host/flowctl_deno.ts lost its hash placeholder");
   return [
-    ["dist/flowctl.js", new TextEncoder().encode(loader.replace("@@FLOWCTL_PROGRAM_SHA256@@", hash.join("")))],
+    ["dist/flowctl.js", new TextEncoder().encode(loader.replace("@@FLOWCTL_PROGRAM_SHA256@@", hash))],
     ["dist/flowctl-main.js", program],
   ];
 }

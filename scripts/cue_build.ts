@@ -8,6 +8,7 @@
  * byte what is committed (CI runs this; users and tests never need Go).
  */
 import { gzipSync } from "node:zlib";
+import { sha256Hex } from "../host/sha256.ts";
 
 const CUE_DIR = new URL("../cue/", import.meta.url);
 const say = (stream: typeof Deno.stdout, line: string) => stream.writeSync(new TextEncoder().encode(`${line}\n`));
@@ -19,10 +20,6 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
   return new TextDecoder().decode(out.stdout).trim();
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 const goMod = await Deno.readTextFile(new URL("go.mod", CUE_DIR));
 const toolchain = /^toolchain (go\S+)$/m.exec(goMod)?.[1];
@@ -39,7 +36,7 @@ try {
   await run("go", ["build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", `${tmp}/cue.wasm`, "."], env);
   const wasm = await Deno.readFile(`${tmp}/cue.wasm`);
   const glue = await Deno.readTextFile(`${await run("go", ["env", "GOROOT"], env)}/lib/wasm/wasm_exec.js`);
-  const info = { cue: cueVersion, go: goVersion, bytes: wasm.length, sha256: await sha256(wasm) };
+  const info = { cue: cueVersion, go: goVersion, bytes: wasm.length, sha256: await sha256Hex(wasm) };
   const fields = Object.entries(info).map(([key, value]) => `  ${key}: ${JSON.stringify(value)},\n`).join("");
   const buildTs = `// Written by scripts/cue_build.ts (deno task cue:build): what cue/flowctl_cue.wasm.gz holds.
 export const CUE_BUILD = {\n${fields}};
@@ -50,7 +47,7 @@ export const CUE_BUILD = {\n${fields}};
     if (committed !== buildTs) problems.push(`cue/build.ts differs from a fresh build:\n${buildTs}`);
     const gz = await Deno.readFile(new URL("flowctl_cue.wasm.gz", CUE_DIR));
     const shipped = new Uint8Array(await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
-    if (await sha256(shipped) !== info.sha256) problems.push("cue/flowctl_cue.wasm.gz is not what the pinned sources build");
+    if (await sha256Hex(shipped) !== info.sha256) problems.push("cue/flowctl_cue.wasm.gz is not what the pinned sources build");
     if (await Deno.readTextFile(new URL("wasm_exec.js", CUE_DIR)) !== glue) problems.push(`cue/wasm_exec.js is not ${goVersion}'s`);
     if (problems.length) {
       say(Deno.stderr, `${problems.join("\n")}\nrun deno task cue:build and commit the result`);
