@@ -2,6 +2,6 @@
 export const CUE_BUILD = {
   cue: "v0.17.1",
   go: "go1.26.8",
-  bytes: 16380164,
-  sha256: "d53612389febfb6727ef624ec9d2c26924f871492b29b6f243801fc05ad9c31a",
+  bytes: 16382828,
+  sha256: "827ecce0c27ac17785e0568af43548a2be4efb6107842376ab43646362ba19ca",
 };

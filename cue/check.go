@@ -101,7 +101,27 @@ func (s *Schema) checkDocument(def cue.Value, doc ast.Expr) []Problem {
 			problems = append(problems, p)
 		}
 	}
-	return problems
+	return withoutInsideDisallowed(problems)
+}
+
+// withoutInsideDisallowed drops the problems inside a field that is not
+// allowed at all: the first evaluation can report fields of its value that
+// the second then shows to be part of a field that should not be there.
+func withoutInsideDisallowed(problems []Problem) []Problem {
+	out := problems[:0:0]
+	for _, p := range problems {
+		inside := false
+		for _, q := range problems {
+			if q.Message == "field not allowed" && len(q.Path) < len(p.Path) && fmt.Sprint(q.Path) == fmt.Sprint(p.Path[:len(q.Path)]) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // hasValueError: a problem other than a missing value or a field not allowed.

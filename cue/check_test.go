@@ -68,3 +68,13 @@ func TestCheckRefusesNonLists(t *testing.T) {
 		t.Error("an unknown definition: want an error")
 	}
 }
+
+// A field not allowed is reported itself, not the fields of its value, also
+// when a wrong value elsewhere hides it from the first evaluation.
+func TestCheckReportsADisallowedFieldOnce(t *testing.T) {
+	got := check(t, `[{"apiVersion":0,"kind":"Pipeline","metadata":{"name":"x"},"\r\n":{"type":"Buffer","data":[]},"spec":{}}]`)
+	want := `[[{"path":["apiVersion"],"message":"conflicting values \"flowctl/v1\" and 0 (mismatched types string and int)"},{"path":["\r\n"],"message":"field not allowed"}]]`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
